@@ -1,0 +1,92 @@
+"""Parity: every language's results against the Python reference, on the same inputs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import inputs as mk
+from .parity import rel_diff
+from .runners import get_runner
+
+GRAD_TOL = 1e-12  # norm-wise relative, port backprop vs reference backprop (same maths, different rounding)
+LAYER_TOL = 1e-12
+TRAIN_LOSS_TOL = 1e-9  # relative, at every recorded step of a short training run
+# Backprop vs central differences (h = 1e-4) inside one language: truncation error is ~1e-8 relative for the
+# smooth parts; a perturbation that crosses a ReLU kink can do worse in W1/b1 (DESIGN.md).
+NUMERICAL_TOL = 1e-6
+
+
+@dataclass
+class Row:
+    lang: str
+    case: str  # e.g. "layers", "grad two_layer_net", "numerical two_layer_net"
+    name: str  # the array compared
+    value: float  # norm-wise relative difference
+    tol: float
+
+    @property
+    def ok(self) -> bool:
+        return bool(np.isfinite(self.value) and self.value <= self.tol)
+
+
+def compare(lang: str, case: str, got: dict, ref: dict, tol: float, names=None) -> list[Row]:
+    names = names if names is not None else sorted(ref)
+    return [Row(lang, case, n, rel_diff(got[n], ref[n]) if n in got else float("inf"), tol) for n in names]
+
+
+def layer_rows(lang: str, seed: int = 0, timeout: float = 300) -> list[Row]:
+    data = mk.layer_inputs(seed)
+    ref = get_runner("python").run("layers", {}, data).arrays
+    got = get_runner(lang).run("layers", {}, data, timeout=timeout).arrays
+    return compare(lang, "layers", got, ref, LAYER_TOL)
+
+
+def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, timeout: float = 300) -> list[Row]:
+    data = mk.grad_inputs(model, seed, labels=labels)
+    config = {"model": model, "numerical": 0}
+    ref = get_runner("python").run("grad", config, data).arrays
+    got = get_runner(lang).run("grad", config, data, timeout=timeout).arrays
+    target = "labels" if labels else "one-hot"
+    return compare(lang, f"grad {model} ({target})", got, ref, GRAD_TOL)
+
+
+def numerical_rows(lang: str, model: str, seed: int = 0, hidden: int = 10, timeout: float = 600) -> list[Row]:
+    """The language's own backprop against its own central differences (a small hidden layer keeps it fast)."""
+    data = mk.grad_inputs(model, seed, hidden=hidden)
+    runner = get_runner(lang)
+    backprop = runner.run("grad", {"model": model, "numerical": 0}, data, timeout=timeout).arrays
+    numerical = runner.run("grad", {"model": model, "numerical": 1}, data, timeout=timeout).arrays
+    names = [n for n in backprop if n != "loss"]
+    return compare(lang, f"numerical {model}", numerical, backprop, NUMERICAL_TOL, names)
+
+
+def train_parity_inputs(seed: int = 0, n_train: int = 1000, n_test: int = 200, iters: int = 50, batch: int = 20,
+                        hidden: int = 50) -> dict[str, np.ndarray]:
+    """A short training problem on synthetic MNIST-shaped images (class-dependent, so the net learns)."""
+    rng = mk.rng_for(seed, 6)
+    prototypes = rng.random((10, 784))
+
+    def images(n: int) -> tuple[np.ndarray, np.ndarray]:
+        labels = rng.integers(0, 10, n)
+        x = np.clip(prototypes[labels] * 255 + rng.normal(0, 40, (n, 784)), 0, 255).astype(np.uint8)
+        return x, labels.astype(np.uint8)
+
+    x_train, t_train = images(n_train)
+    x_test, t_test = images(n_test)
+    return {**mk.net_params(seed, hidden), "batches": mk.batch_sequence(seed, iters, batch, n_train),
+            "x_train": x_train, "t_train": t_train, "x_test": x_test, "t_test": t_test}
+
+
+def train_rows(lang: str, seed: int = 0, timeout: float = 600) -> list[Row]:
+    data = train_parity_inputs(seed)
+    config = {"lr": 0.1, "eval_every": 10}
+    ref = get_runner("python").run("train", config, data).arrays
+    got = get_runner(lang).run("train", config, data, timeout=timeout).arrays
+    rows = compare(lang, "train", got, ref, GRAD_TOL, ["W1", "b1", "W2", "b2", "train_acc", "test_acc"])
+    # every step's loss, relative to that step's reference loss
+    loss = got.get("loss")
+    worst = float("inf") if loss is None or loss.shape != ref["loss"].shape else float(
+        np.max(np.abs(loss - ref["loss"]) / np.abs(ref["loss"])))
+    rows.append(Row(lang, "train", "loss (max relative, every step)", worst, TRAIN_LOSS_TOL))
+    return rows

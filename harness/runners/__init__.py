@@ -1,0 +1,18 @@
+"""One runner per language. To add a language, write its runner and list it here."""
+from __future__ import annotations
+
+from .base import PortError, Runner, TaskResult
+from .python import PythonRunner
+
+RUNNERS: dict[str, Runner] = {r.name: r for r in (PythonRunner(),)}
+LANGS = tuple(RUNNERS)
+
+
+def get_runner(lang: str) -> Runner:
+    try:
+        return RUNNERS[lang]
+    except KeyError:
+        raise ValueError(f"unknown language {lang!r}; known: {', '.join(LANGS)}") from None
+
+
+__all__ = ["LANGS", "RUNNERS", "PortError", "Runner", "TaskResult", "get_runner"]

@@ -1,0 +1,182 @@
+"""What every language runner shares: find the runtime, launch a task, read the results back.
+
+A runner subclass gives the language's name, how to find its runtime, the command that runs a task
+folder, and how to install it. Everything else (timeouts, progress lines, error reporting, reading
+results) lives here, so adding a language is adding one small file.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..interchange import InterchangeError, read_arrays, read_info, write_arrays, write_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class PortError(RuntimeError):
+    """A port failed: crashed, timed out, wrote nothing or wrote something unusable."""
+
+    def __init__(self, lang: str, reason: str, tail: str = ""):
+        self.lang, self.reason, self.tail = lang, reason, tail
+        super().__init__(f"{lang}: {reason}")
+
+    def describe(self) -> str:
+        tail = "\n".join("    " + ln for ln in self.tail.splitlines()[-15:])
+        return f"{self.lang}: {self.reason}" + (f"\n  last output:\n{tail}" if tail else "")
+
+
+@dataclass
+class Found:
+    """A runtime that was found: the executable and how it was found."""
+    exe: str
+    how: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class TaskResult:
+    arrays: dict[str, np.ndarray]
+    info: dict[str, str]
+    wall: float  # seconds, the whole process measured from outside
+    output: str  # what the port printed (stdout and stderr), for the record
+
+
+class Runner:
+    name = "?"
+    install_hint = ""
+
+    def find(self) -> Found | None:
+        """The runtime to use, or None when it is missing (then `missing_reason` says why)."""
+        raise NotImplementedError
+
+    def missing_reason(self) -> str:
+        return f"{self.name} runtime not found"
+
+    def command(self, found: Found, task_dir: Path) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self, found: Found, threads: int) -> dict[str, str]:
+        env = dict(os.environ)
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(threads)
+        return env
+
+    def available(self) -> bool:
+        return self.find() is not None
+
+    def run(self, task: str, config: dict | None = None, inputs: dict[str, np.ndarray] | None = None,
+            timeout: float = 600.0, threads: int = 1, on_progress: Callable[[int, int], None] | None = None,
+            keep_dir: Path | None = None, input_dir: Path | None = None) -> TaskResult:
+        """Runs one task in a fresh task folder and returns its results; raises PortError on any failure.
+
+        input_dir: an already written input folder to reuse (linked, not copied) instead of `inputs`.
+        """
+        found = self.find()
+        if found is None:
+            raise PortError(self.name, self.missing_reason())
+        tmp = None
+        if keep_dir is None:
+            tmp = tempfile.TemporaryDirectory(prefix=f"nnbench-{self.name}-")
+            task_dir = Path(tmp.name)
+        else:
+            task_dir = Path(keep_dir)
+            shutil.rmtree(task_dir, ignore_errors=True)
+            task_dir.mkdir(parents=True)
+        try:
+            write_config(task_dir, {"task": task, "threads": threads, **(config or {})})
+            if input_dir is not None:
+                (task_dir / "in").symlink_to(Path(input_dir).resolve(), target_is_directory=True)
+            elif inputs:
+                write_arrays(task_dir / "in", inputs)
+            return self._launch(found, task_dir, timeout, threads, on_progress)
+        finally:
+            if tmp is not None:
+                tmp.cleanup()
+
+    def _launch(self, found: Found, task_dir: Path, timeout: float, threads: int,
+                on_progress: Callable[[int, int], None] | None) -> TaskResult:
+        cmd = self.command(found, task_dir)
+        tail: deque[str] = deque(maxlen=200)
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env=self.environment(found, threads), cwd=REPO, text=True, errors="replace",
+                                    start_new_session=True)
+        except OSError as exc:
+            raise PortError(self.name, f"could not start {cmd[0]}: {exc}") from None
+
+        def pump() -> None:
+            for line in proc.stdout:
+                line = line.rstrip("\n")
+                parts = line.split()
+                if len(parts) == 3 and parts[0] == "progress" and on_progress is not None:
+                    try:
+                        on_progress(int(parts[1]), int(parts[2]))
+                        continue
+                    except ValueError:
+                        pass
+                tail.append(line)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            reader.join(2)
+            raise PortError(self.name, f"timed out after {timeout:.0f} s", "\n".join(tail)) from None
+        except BaseException:
+            _kill(proc)  # Ctrl-C: do not leave the port running
+            raise
+        wall = time.perf_counter() - start
+        reader.join(5)
+        output = "\n".join(tail)
+        out_dir = task_dir / "out"
+        if proc.returncode != 0 or not (out_dir / "manifest.txt").is_file():
+            errors = [ln for ln in tail if ln.lower().lstrip().startswith("error")]
+            what = errors[0].strip() if errors else f"exited with code {proc.returncode}"
+            if proc.returncode == 0:
+                what = "exited without writing its results"
+            raise PortError(self.name, what, output)
+        try:
+            arrays = read_arrays(out_dir)
+        except InterchangeError as exc:
+            raise PortError(self.name, f"wrote unreadable results: {exc}", output) from None
+        return TaskResult(arrays, read_info(out_dir), wall, output)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def which(*names: str) -> str | None:
+    for n in names:
+        path = shutil.which(n)
+        if path:
+            return path
+    return None
+
+
+def from_env(var: str) -> Found | None:
+    """An executable named by an environment variable, if it is set and exists."""
+    value = os.environ.get(var)
+    if value:
+        path = shutil.which(value) or (value if os.access(value, os.X_OK) else None)
+        if path:
+            return Found(path, f"${var}")
+    return None
