@@ -1,0 +1,188 @@
+"""The comparison plots (matplotlib, Agg), drawn from the tidy results table alone."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .report import _one, _steps, _vals, languages, parse_case  # noqa: E402
+from .stats import summary  # noqa: E402
+
+COLORS = {"python": "#3572A5", "julia": "#9558B2", "octave": "#E16737", "scilab": "#2E8B57"}
+
+
+def color(lang: str) -> str:
+    return COLORS.get(lang, "#555555")
+
+
+def draw_all(df: pd.DataFrame, run_dir: Path) -> dict[str, str]:
+    """Draws every plot the data allows; returns {key: file name relative to run_dir}."""
+    run_dir = Path(run_dir)
+    langs = languages(df)
+    drawn = {}
+    for key, fn in (("step_time", step_time), ("scaling_hidden", scaling_hidden), ("scaling_batch", scaling_batch),
+                    ("training", training), ("parity", parity), ("startup", startup)):
+        fig = fn(df, langs)
+        if fig is None:
+            continue
+        name = f"{key}.png"
+        fig.savefig(run_dir / name, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        drawn[key] = name
+    return drawn
+
+
+def step_time(df, langs):
+    stats = [(lang, summary(_steps(df, lang))) for lang in langs]
+    stats = [(lang, s) for lang, s in stats if s["n"]]
+    if not stats:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4))
+    x = np.arange(len(stats))
+    med = np.array([s["median"] for _, s in stats]) * 1e3
+    err = np.array([s["iqr"] for _, s in stats]) * 1e3 / 2
+    ax.bar(x, med, yerr=err, capsize=4, color=[color(lang) for lang, _ in stats], label="training step (median, IQR)")
+    case = df.loc[df.task == "train", "case"].iloc[0]
+    floors = [summary(_vals(df, lang, "bench", "blas_time", case))["median"] * 1e3 for lang, _ in stats]
+    ax.scatter(x, floors, marker="_", s=900, color="black", zorder=3, label="BLAS floor (matrix products alone)")
+    ax.set_xticks(x, [lang for lang, _ in stats])
+    ax.set_ylabel("ms per step")
+    ax.set_title(f"Time per training step ({case})")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def _scaling(df, langs, vary: str):
+    part = df[(df.task == "bench") & (df.metric == "step_time")]
+    if part.empty:
+        return None
+    cases = [parse_case(c) | {"case": c} for c in part.case.unique()]
+    train_case = df.loc[df.task == "train", "case"]
+    base = parse_case(train_case.iloc[0]) if len(train_case) else {"hidden": 50, "batch": 100}
+    fixed = "batch" if vary == "hidden" else "hidden"
+    cases = sorted([c for c in cases if c[fixed] == base[fixed]], key=lambda c: c[vary])
+    if len(cases) < 2:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for lang in langs:
+        xs, ys, lo, hi, floor = [], [], [], [], []
+        for c in cases:
+            v = _vals(df, lang, "bench", "step_time", c["case"])
+            if not v.size:
+                continue
+            xs.append(c[vary])
+            ys.append(np.median(v))
+            lo.append(np.median(v) - np.percentile(v, 25))
+            hi.append(np.percentile(v, 75) - np.median(v))
+            floor.append(np.median(_vals(df, lang, "bench", "blas_time", c["case"])))
+        if xs:
+            ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", color=color(lang), label=lang, capsize=3)
+            ax.plot(xs, floor, linestyle=":", color=color(lang), alpha=0.7)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"{vary} size ({fixed} {base[fixed]})")
+    ax.set_ylabel("seconds per training step")
+    ax.set_title(f"Scaling with {vary} size (dotted: BLAS floor)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def scaling_hidden(df, langs):
+    return _scaling(df, langs, "hidden")
+
+
+def scaling_batch(df, langs):
+    return _scaling(df, langs, "batch")
+
+
+def training(df, langs):
+    part = df[df.task == "train"]
+    if part.empty:
+        return None
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    styles = ["-", "--", "-.", ":"]
+    for i, lang in enumerate(langs):
+        loss = part[(part.lang == lang) & (part.metric == "loss")]
+        if len(loss):
+            it = pd.to_numeric(loss["index"]).to_numpy() + 1
+            v = loss.value.to_numpy()
+            w = max(1, len(v) // 200)  # a moving average keeps the curves readable; identical curves overlap
+            smooth = np.convolve(v, np.ones(w) / w, mode="valid")
+            ax1.plot(it[w - 1:], smooth, styles[i % 4], color=color(lang), label=lang, linewidth=1.2)
+        acc = part[(part.lang == lang) & (part.metric == "test_acc")]
+        if len(acc):
+            ax2.plot(pd.to_numeric(acc["index"]), acc.value, styles[i % 4], marker="o", markersize=3,
+                     color=color(lang), label=f"{lang} test")
+        tr = part[(part.lang == lang) & (part.metric == "train_acc")]
+        if len(tr):
+            ax2.plot(pd.to_numeric(tr["index"]), tr.value, styles[i % 4], color=color(lang), alpha=0.4, label=f"{lang} train")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("iteration")
+    ax1.set_ylabel("batch loss (moving average)")
+    ax1.set_title("Training loss (same inputs: curves overlap)")
+    ax1.legend()
+    ax2.set_xlabel("iteration")
+    ax2.set_ylabel("accuracy")
+    ax2.set_title("Accuracy")
+    ax2.legend(fontsize=7)
+    return fig
+
+
+def parity(df, langs):
+    part = df[(df.task == "gradcheck") & (df.metric.isin(["vs_python_rel", "numerical_max_abs"]))]
+    if part.empty:
+        return None
+    params = ["W1", "b1", "W2", "b2"]
+    others = (part.metric == "vs_python_rel").any()
+    fig, axes = plt.subplots(1, 2 if others else 1, figsize=(11 if others else 6, 4), squeeze=False)
+    ax1, ax2 = axes[0][0], axes[0][-1]
+    width = 0.8 / max(1, len(langs))
+    x = np.arange(len(params))
+    for i, lang in enumerate(langs):
+        num = [_one(part, lang, "gradcheck", "numerical_max_abs", p) for p in params]
+        ax1.bar(x + i * width, num, width, color=color(lang), label=lang)
+        vs = part[(part.lang == lang) & (part.metric == "vs_python_rel")]
+        if len(vs):
+            vals = [float(vs[vs["index"].astype(str) == p].value.max()) if (vs["index"].astype(str) == p).any() else np.nan
+                    for p in params]
+            ax2.bar(x + i * width, np.maximum(vals, 1e-18), width, color=color(lang), label=lang)
+    for ax in {ax1, ax2}:
+        ax.set_xticks(x + width * (len(langs) - 1) / 2, params)
+        ax.set_yscale("log")
+        ax.legend(fontsize=8)
+    ax1.set_title("Backprop vs numerical: max |difference|")
+    if not others:
+        return fig
+    ax2.set_title("Backprop vs Python's backprop (norm-wise relative)")
+    ax2.axhline(1e-12, color="red", linestyle="--", linewidth=1)
+    ax2.text(x[-1], 1.3e-12, "tolerance 1e-12", color="red", fontsize=8, ha="right")
+    return fig
+
+
+def startup(df, langs):
+    rows = []
+    for lang in langs:
+        s = summary(_vals(df, lang, "startup", "startup_time"))
+        first = df[(df.lang == lang) & (df.task == "train") & (df.metric == "step_time") & (df["index"].astype(str) == "0")]
+        steady = summary(_steps(df, lang))["median"]
+        rows.append((lang, s["median"], float(first.value.iloc[0]) if len(first) else np.nan, steady))
+    if not any(np.isfinite(r[1]) for r in rows):
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4))
+    x = np.arange(len(rows))
+    width = 0.27
+    ax.bar(x - width, [r[1] for r in rows], width, label="process start-up", color="#888888")
+    ax.bar(x, [r[2] for r in rows], width, label="first training step", color=[color(r[0]) for r in rows])
+    ax.bar(x + width, [r[3] for r in rows], width, label="steady-state step", color=[color(r[0]) for r in rows], alpha=0.45)
+    ax.set_xticks(x, [r[0] for r in rows])
+    ax.set_yscale("log")
+    ax.set_ylabel("seconds")
+    ax.set_title("Start-up, first call and steady state")
+    ax.legend(fontsize=8)
+    return fig

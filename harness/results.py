@@ -1,0 +1,54 @@
+"""The tidy results table: one row per language x task x case x metric (x index for series).
+
+Rows are appended to results.csv as each task finishes, so an interrupted run keeps what it did.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+COLUMNS = ("lang", "task", "case", "metric", "index", "value", "unit", "note")
+
+
+@dataclass
+class Row:
+    lang: str
+    task: str
+    case: str
+    metric: str
+    index: int | str
+    value: float
+    unit: str = ""
+    note: str = ""
+
+
+class ResultsFile:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            with open(self.path, "w", newline="") as f:
+                csv.writer(f).writerow(COLUMNS)
+
+    def add(self, rows: list[Row]) -> None:
+        with open(self.path, "a", newline="") as f:
+            w = csv.writer(f)
+            for r in rows:
+                value = "" if r.value is None or (isinstance(r.value, float) and math.isnan(r.value)) else repr(float(r.value))
+                w.writerow([r.lang, r.task, r.case, r.metric, r.index, value, r.unit, r.note])
+
+
+def series(lang: str, task: str, case: str, metric: str, values, unit: str = "", start: int = 0) -> list[Row]:
+    return [Row(lang, task, case, metric, start + i, float(v), unit) for i, v in enumerate(np.ravel(values))]
+
+
+def read_results(path: Path):
+    import pandas as pd
+    df = pd.read_csv(path, dtype={"lang": str, "task": str, "case": str, "metric": str, "unit": str, "note": str},
+                     keep_default_na=False, na_values={"value": [""]})
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    return df
