@@ -1,0 +1,122 @@
+"""`python -m harness grad`: files in, files out, checked against an independent implementation of the maths."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harness.cli import main
+
+LANG = "python"  # the other languages' tests run the same comparisons through harness.check
+
+
+def independent_two_layer(W1, b1, W2, b2, x, labels):
+    """Written apart from python_impl: einsum and explicit indices, no layer objects."""
+    n = x.shape[0]
+    a1 = np.einsum("nd,dh->nh", x, W1) + b1
+    h = np.where(a1 > 0, a1, 0.0)
+    s = np.einsum("nh,hc->nc", h, W2) + b2
+    lse = np.logaddexp.reduce(s, axis=1)
+    loss = np.mean(lse - s[np.arange(n), labels])
+    ds = np.exp(s - lse[:, None])
+    ds[np.arange(n), labels] -= 1.0
+    ds /= n
+    dW2, db2 = np.einsum("nh,nc->hc", h, ds), ds.sum(axis=0)
+    da1 = np.einsum("nc,hc->nh", ds, W2) * (a1 > 0)
+    return loss, {"W1": np.einsum("nd,nh->dh", x, da1), "b1": da1.sum(axis=0), "W2": dW2, "b2": db2}
+
+
+def independent_perceptron(W, b, x, t):
+    a = 1 / (1 + np.exp(-(x @ W + b)))
+    loss = 0.5 * np.sum((a - t) ** 2)
+    g = (a - t) * a * (1 - a)
+    return loss, {"W": x.T @ g, "b": np.sum(g)}
+
+
+def rel(a, b):
+    return np.linalg.norm(np.ravel(a - b)) / np.linalg.norm(np.ravel(b))
+
+
+@pytest.fixture
+def two_layer_files(tmp_path):
+    rng = np.random.default_rng(7)
+    H, N = 50, 8
+    P = {"W1": 0.1 * rng.standard_normal((784, H)), "b1": 0.1 * rng.standard_normal(H),
+         "W2": 0.1 * rng.standard_normal((H, 10)), "b2": 0.1 * rng.standard_normal(10)}
+    labels = rng.integers(0, 10, N)
+    B = {"x": rng.random((N, 784)), "t": labels}
+    np.savez(tmp_path / "P.npz", **P)
+    np.savez(tmp_path / "B.npz", **B)
+    return tmp_path, P, B
+
+
+def run_grad(folder, model="two_layer_net", extra=()):
+    return main(["grad", "--lang", LANG, "--model", model, "--params", str(folder / "P.npz"),
+                 "--batch", str(folder / "B.npz"), "--out", str(folder / "G.npz"), *extra])
+
+
+def test_two_layer_net_matches_independent_implementation(two_layer_files):
+    folder, P, B = two_layer_files
+    assert run_grad(folder) == 0
+    G = np.load(folder / "G.npz")
+    loss, grads = independent_two_layer(*(P[k] for k in ("W1", "b1", "W2", "b2")), B["x"], B["t"])
+    assert G["loss"].shape == () and abs(G["loss"] - loss) / loss < 1e-12
+    for name, g in grads.items():
+        assert G[name].shape == P[name].shape and G[name].dtype == np.float64
+        assert rel(G[name], g) < 1e-10, name
+
+
+def test_one_hot_targets_give_the_same_gradients(two_layer_files):
+    folder, P, B = two_layer_files
+    assert run_grad(folder) == 0
+    by_labels = dict(np.load(folder / "G.npz"))
+    np.savez(folder / "B.npz", x=B["x"], t=np.eye(10)[B["t"]])
+    assert run_grad(folder) == 0
+    G = np.load(folder / "G.npz")
+    for name, g in by_labels.items():
+        np.testing.assert_allclose(G[name], g, rtol=1e-14, atol=1e-300)
+
+
+def test_perceptron_matches_independent_implementation(tmp_path):
+    rng = np.random.default_rng(3)
+    P = {"W": rng.standard_normal(3), "b": np.array(0.2)}
+    B = {"x": rng.standard_normal((6, 3)), "t": rng.random(6)}
+    np.savez(tmp_path / "P.npz", **P)
+    np.savez(tmp_path / "B.npz", **B)
+    assert run_grad(tmp_path, "perceptron") == 0
+    G = np.load(tmp_path / "G.npz")
+    loss, grads = independent_perceptron(P["W"], float(P["b"]), B["x"], B["t"])
+    assert abs(G["loss"] - loss) / loss < 1e-12
+    assert rel(G["W"], grads["W"]) < 1e-10 and abs(G["b"] - grads["b"]) / abs(grads["b"]) < 1e-10
+    assert run_grad(tmp_path, "perceptron", ["--numerical"]) == 0
+    N = np.load(tmp_path / "G.npz")
+    assert rel(N["W"], grads["W"]) < 1e-7  # central differences, h = 1e-4
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda P, B: P.pop("b2"), "missing key 'b2'"),
+    (lambda P, B: P.update(W2=np.zeros((50, 9))), "'W2' has shape (50, 9), expected (50, 10)"),
+    (lambda P, B: P.update(W1=P["W1"].astype(np.float32)), "'W1' has dtype float32, expected float64"),
+    (lambda P, B: P["b1"].__setitem__(0, np.nan), "'b1' contains non-finite"),
+    (lambda P, B: B.update(x=np.zeros((8, 100))), "'x' has shape (8, 100), expected (N, 784)"),
+    (lambda P, B: B.update(t=np.full(8, 12)), "labels must be in 0..9"),
+    (lambda P, B: B.update(t=np.zeros((8, 3))), "'t' has shape (8, 3)"),
+    (lambda P, B: P.update(extra=np.zeros(1)), "unexpected key 'extra'"),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(two_layer_files, capsys, change, message):
+    folder, P, B = two_layer_files
+    P, B = dict(P), dict(B)
+    change(P, B)
+    np.savez(folder / "P.npz", **P)
+    np.savez(folder / "B.npz", **B)
+    assert run_grad(folder) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+    assert not (folder / "G.npz").exists()
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "P.npz").write_text("not a zip")
+    np.savez(tmp_path / "B.npz", x=np.zeros((1, 784)), t=np.zeros(1, dtype=np.int64))
+    assert run_grad(tmp_path) == 2
+    assert "not a readable .npz" in capsys.readouterr().err
+    assert not (tmp_path / "G.npz").exists()
