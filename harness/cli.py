@@ -119,6 +119,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     report = write_report(run_dir)
     print(f"report: {report}")
+    if "interrupted" in failed:
+        print("interrupted: the results of the tasks that finished are kept", file=sys.stderr)
+        return 130
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
         return 1

@@ -115,6 +115,8 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     gflops = _one(df, "machine", "dgemm", "gflops")
     case = base_case(df) or "–"
     lines = [f"# Benchmark report {env.get('run_id', '')}".rstrip(), ""]
+    if env.get("interrupted"):
+        lines += [f"**This run was interrupted at {env['interrupted']}**: only the tasks that finished are reported.", ""]
     lines += ["## Setup", "",
               f"- Machine: {machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores; {machine.get('os', 'unknown OS')}"
               f" (kernel {machine.get('kernel', '?')}).",

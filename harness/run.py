@@ -78,8 +78,6 @@ class RunContext:
 # ---- the tasks -------------------------------------------------------------------------------------------
 
 def task_startup(ctx: RunContext, lang: str) -> list[Row]:
-    info = ctx.run(lang, "info", {}, timeout=300)
-    record_language(ctx, lang, info.info)
     walls = [ctx.run(lang, "noop", {}, timeout=300).wall for _ in range(ctx.settings.startup_repeats)]
     return series(lang, "startup", "", "startup_time", walls, "s")
 
@@ -204,12 +202,12 @@ def parity_rows(ctx: RunContext, lang: str, task: str, case: str, out: dict, nam
     return [Row(lang, task, case, "vs_python_rel", n, rel_diff(out[n], ref[n])) for n in names]
 
 
-def record_language(ctx: RunContext, lang: str, info: dict) -> None:
+def record_language(run_dir: Path, lang: str, info: dict) -> None:
     found = RUNNERS[lang].find()
-    env = read_environment(ctx.run_dir)
+    env = read_environment(run_dir)
     env.setdefault("languages", {})[lang] = {"executable": found.exe if found else None,
                                              "found_by": found.how if found else None, **info}
-    write_environment(ctx.run_dir, env)
+    write_environment(run_dir, env)
 
 
 def read_environment(run_dir: Path) -> dict:
@@ -288,16 +286,24 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     available = []
     for lang in langs:
         runner = get_runner(lang)
-        if runner.available():
-            available.append(lang)
-        else:
+        if not runner.available():
             reason = f"{runner.missing_reason()}; install: {runner.install_hint}"
             log(f"{lang}: missing ({reason})")
             results.add([Row(lang, "all", "", "status", "", 0, "", "missing: " + reason)])
+            continue
+        try:  # the runtime's version, BLAS and threads, and proof that it starts at all
+            info = runner.run("info", {}, timeout=300, threads=threads).info
+        except PortError as exc:
+            log(f"{lang}: does not work: {exc.describe()}")
+            results.add([Row(lang, "all", "", "status", "", 0, "", "broken: " + exc.reason)])
+            continue
+        record_language(run_dir, lang, info)
+        available.append(lang)
     progress = Progress(total=len(available) * len(settings.tasks), quiet=quiet)
     ctx = RunContext(run_dir, available, settings, seed, threads, results, progress, data_dir,
                      log=progress.write)
     failed = [lang for lang in langs if lang not in available]
+    interrupted = False
     try:
         for task in settings.tasks:
             for lang in available:
@@ -314,11 +320,14 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
                     results.add([Row(lang, task, "", "status", "", 0, "", note)])
                     failed.append(f"{lang} {task}")
                 progress.done()
+    except KeyboardInterrupt:  # Ctrl-C: what finished is in results.csv already; say so and stop
+        interrupted = True
+        failed.append("interrupted")
     finally:
         progress.close()
         if not keep_inputs:
             shutil.rmtree(run_dir / "inputs", ignore_errors=True)
         env = read_environment(run_dir)
-        env["finished"] = datetime.now().isoformat(timespec="seconds")
+        env["finished" if not interrupted else "interrupted"] = datetime.now().isoformat(timespec="seconds")
         write_environment(run_dir, env)
     return run_dir, failed
