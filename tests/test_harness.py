@@ -54,11 +54,15 @@ class FakeRunner(Runner):
         return [found.exe, "-c", self.script, str(task_dir)]
 
 
-CRASH = "import sys; print('loading...'); print('error: boom in the fake port', file=sys.stderr); sys.exit(3)"
-HANG = "import time; print('thinking'); time.sleep(60)"
-NAN = ("import sys, numpy as np; sys.path.insert(0, '.'); from harness.interchange import write_arrays;"
-       "from pathlib import Path; d = Path(sys.argv[1]);"
-       "write_arrays(d / 'out', {k: np.array([np.nan] * 3) for k in ('step_times', 'blas_times')} | {'first_step': np.array(np.nan)})")
+# Each fake answers the `info` check (so it counts as installed), then misbehaves on the real tasks.
+INFO = ("import sys, numpy as np; from pathlib import Path; from harness.interchange import read_config, write_arrays;"
+        "d = Path(sys.argv[1]); task = read_config(d)['task'];"
+        "task == 'info' and (write_arrays(d / 'out', {}), sys.exit(0));")
+CRASH = INFO + "print('loading...'); print('error: boom in the fake port', file=sys.stderr); sys.exit(3)"
+HANG = INFO + "import time; print('thinking'); time.sleep(60)"
+NAN = INFO + ("write_arrays(d / 'out', {k: np.array([np.nan] * 3) for k in ('step_times', 'blas_times')}"
+              " | {'first_step': np.array(np.nan)})")
+BROKEN = "import sys; print('error: cannot start', file=sys.stderr); sys.exit(1)"
 
 
 def test_crash_is_reported_with_the_error_line_and_tail():
@@ -74,7 +78,8 @@ def test_hang_is_stopped_by_the_timeout():
 
 
 def test_a_failing_language_does_not_stop_the_run(tmp_path, monkeypatch):
-    fakes = {"crashy": FakeRunner("crashy", CRASH), "hangy": FakeRunner("hangy", HANG), "nanny": FakeRunner("nanny", NAN)}
+    fakes = {"crashy": FakeRunner("crashy", CRASH), "hangy": FakeRunner("hangy", HANG), "nanny": FakeRunner("nanny", NAN),
+             "broken": FakeRunner("broken", BROKEN)}
     monkeypatch.setattr(runners, "RUNNERS", {**runners.RUNNERS, **fakes})
     monkeypatch.setattr(runners, "LANGS", tuple(runners.RUNNERS) + tuple(fakes))
     import harness.run as run_mod
@@ -85,7 +90,7 @@ def test_a_failing_language_does_not_stop_the_run(tmp_path, monkeypatch):
     settings.scaling_hidden, settings.scaling_batch = (50,), (10,)
     settings.bench_repeats = 3
     run_dir, failed = run(["python", *fakes], settings, out_base=tmp_path, quiet=True, log=lambda m: None)
-    assert sorted(failed) == ["crashy scaling", "hangy scaling", "nanny scaling"]
+    assert sorted(failed) == ["broken", "crashy scaling", "hangy scaling", "nanny scaling"]
     df = read_results(run_dir / "results.csv")
     status = {r.lang: (r.value, r.note) for r in df[df.metric == "status"].itertuples()}
     assert status["python"][0] == 1
@@ -93,6 +98,7 @@ def test_a_failing_language_does_not_stop_the_run(tmp_path, monkeypatch):
     assert status["crashy"][1].startswith("error: boom in the fake port | last output: loading...")
     assert status["hangy"][0] == 0 and "timed out" in status["hangy"][1]
     assert status["nanny"][0] == 0 and "non-finite" in status["nanny"][1]
+    assert status["broken"] == (0, "broken: error: cannot start")
     assert (df[(df.lang == "python") & (df.metric == "step_time")].value > 0).all()
     # the report names the failures; plots redraw from the CSV alone
     assert main(["plot", str(run_dir)]) == 0
