@@ -1,0 +1,362 @@
+# The Julia port's entry point (python_impl/entry.py; the tasks are in docs/interchange.md):
+#
+#     julia --startup-file=no julia_impl/entry.jl TASK_FOLDER
+#
+# Reads TASK/config.txt and TASK/in/, writes TASK/out/ (the manifest last). On any error it prints one line
+# `error: ...` to standard error and exits with code 1 (set NNBENCH_DEBUG=1 for the stack trace too).
+# In-process callers (the juliacall transport) include this file and call JuliaImpl.run_task on arrays
+# already in memory; the file-based `main` calls the same function.
+module JuliaImpl
+
+using LinearAlgebra, Libdl, Printf
+
+include("interchange.jl")
+include("layers.jl")
+include("gradient.jl")
+include("perceptron.jl")
+include("two_layer_net.jl")
+include("train.jl")
+
+# --- inputs and config, with clear errors ----------------------------------------------------------------
+struct TaskError <: Exception
+    msg::String
+end
+Base.showerror(io::IO, e::TaskError) = print(io, e.msg)
+
+"The input `name`, which must be of type T (e.g. Matrix{Float64}: a 2-d float64 array)."
+function input(inputs::AbstractDict, name::String, ::Type{T}) where {T}
+    haskey(inputs, name) || throw(TaskError("input '$name' is missing"))
+    value = inputs[name]
+    value isa T && return value
+    what(v) = v isa AbstractArray ? "a $(ndims(v))-d $(eltype(v)) array" : "a $(typeof(v)) scalar"
+    throw(TaskError("input '$name' must be $(describe(T)), got $(what(value))"))
+end
+describe(::Type{Float64}) = "a float64 scalar"
+describe(::Type{Array{T, N}}) where {T, N} = "a $N-d $T array"
+describe(T::Type) = string(T)
+
+function setting(config::AbstractDict, key::String, ::Type{T}) where {T}
+    haskey(config, key) || throw(TaskError("config.txt has no '$key'"))
+    T === String && return config[key]
+    value = tryparse(T, config[key])
+    value === nothing && throw(TaskError("config.txt: '$key $(config[key])' is not a valid $T"))
+    return value
+end
+
+"Targets as this port uses them: 0-based int64 labels become 1-based; one-hot (C×N float64) stays."
+function targets(t)
+    if t isa AbstractVector{<:Integer}
+        all(l -> 0 <= l < 10_000, t) || throw(TaskError("labels must be 0-based class numbers, got $(extrema(t))"))
+        return Int.(t) .+ 1
+    elseif t isa Matrix{Float64}
+        return t
+    end
+    throw(TaskError("targets 't' must be int64 labels (N) or one-hot float64 (N×C)"))
+end
+
+"The network's parameters from the inputs (copied, as the reference does), with their shapes checked."
+function read_params(inputs::AbstractDict)
+    W1, b1 = input(inputs, "W1", Matrix{Float64}), input(inputs, "b1", Vector{Float64})
+    W2, b2 = input(inputs, "W2", Matrix{Float64}), input(inputs, "b2", Vector{Float64})
+    hidden = size(W1, 1)
+    shapes = "W1 $(reverse(size(W1))), b1 $(size(b1)), W2 $(reverse(size(W2))), b2 $(size(b2))"
+    (length(b1) == hidden && size(W2, 2) == hidden && length(b2) == size(W2, 1)) ||
+        throw(TaskError("parameter shapes do not fit together: $shapes"))
+    return (W1=copy(W1), b1=copy(b1), W2=copy(W2), b2=copy(b2))
+end
+
+function check_samples(x::Matrix{Float64}, params, t)
+    size(x, 1) == size(params.W1, 2) ||
+        throw(TaskError("x has $(size(x, 1)) features per sample, W1 expects $(size(params.W1, 2))"))
+    size(t, ndims(t)) == size(x, 2) || throw(TaskError("$(size(t, ndims(t))) targets for $(size(x, 2)) samples"))
+    return nothing
+end
+
+seconds(start::UInt64) = (time_ns() - start) / 1e9
+
+"A NamedTuple's entries as String => value pairs."
+named(nt::NamedTuple) = [String(k) => v for (k, v) in pairs(nt)]
+
+# --- BLAS ------------------------------------------------------------------------------------------------
+"(description, library path, symbol suffix) of the BLAS in use: Julia ≤ 1.6 calls OpenBLAS directly,
+Julia 1.7+ through libblastrampoline (BLAS.get_config)."
+function blas_library()
+    if isdefined(BLAS, :get_config)
+        libs = BLAS.get_config().loaded_libs
+        lib = something(findfirst(l -> occursin("openblas", lowercase(basename(l.libname))), libs), 1)
+        l = libs[lib]
+        return "libblastrampoline -> $(basename(l.libname)) ($(l.interface))", l.libname, l.suffix
+    end
+    vendor = string(BLAS.vendor())
+    path = Libdl.dlpath(Base.libblas_name)
+    return vendor, path, vendor == "openblas64" ? "64_" : ""
+end
+
+"The address of OpenBLAS's `openblas_<name><suffix>`, or C_NULL when it is not there."
+function openblas_symbol(path::String, suffix::String, name::String)
+    handle = Libdl.dlopen(path; throw_error=false)
+    handle === nothing && return C_NULL
+    return Libdl.dlsym_e(handle, "openblas_" * name * suffix)
+end
+
+"An OpenBLAS function returning a C string, called; `missing` when it is not there."
+function openblas_string(path::String, suffix::String, name::String)
+    f = openblas_symbol(path, suffix, name)
+    return f == C_NULL ? missing : unsafe_string(ccall(f, Ptr{UInt8}, ()))
+end
+
+"The BLAS thread count actually in force, read from OpenBLAS (BLAS.get_num_threads is Julia 1.6+)."
+function blas_threads()
+    _, path, suffix = blas_library()
+    f = openblas_symbol(path, suffix, "get_num_threads")
+    f == C_NULL || return Int(ccall(f, Cint, ()))
+    return isdefined(BLAS, :get_num_threads) ? BLAS.get_num_threads() : -1
+end
+
+function set_blas_threads(n::Integer)
+    n >= 1 || throw(TaskError("threads must be at least 1, got $n"))
+    BLAS.set_num_threads(n)
+    return nothing
+end
+
+# --- tasks: each returns (results by name, info lines) ------------------------------------------------------
+const Results = Dict{String, Any}
+const NO_INFO = Pair{String, String}[]
+
+task_noop(config, inputs) = Results(), NO_INFO
+
+function task_info(config, inputs)
+    what, path, suffix = blas_library()
+    cfg = coalesce(openblas_string(path, suffix, "get_config"), "no openblas_get_config: not OpenBLAS?")
+    cfg = strip(replace(cfg, r"\s+" => " "))
+    core = coalesce(openblas_string(path, suffix, "get_corename"), "unknown")
+    info = [
+        "version" => "Julia $VERSION",
+        "blas" => "$what: $cfg; core $core; $path",
+        "blas_threads" => string(blas_threads()),
+        "blas_core" => core,
+        "blas_config" => cfg,
+        "openblas_coretype_env" => get(ENV, "OPENBLAS_CORETYPE", "(unset)"),
+        "cpu" => Sys.CPU_NAME,
+        "julia_threads" => string(Threads.nthreads()),
+        "julia_bindir" => Sys.BINDIR,
+    ]
+    return Results(), info
+end
+
+function task_grad(config, inputs)
+    model = setting(config, "model", String)
+    numerical = get(config, "numerical", "0") == "1"
+    x = input(inputs, "x", Matrix{Float64})
+    if model == "perceptron"
+        W, b = copy(input(inputs, "W", Vector{Float64})), input(inputs, "b", Float64)
+        t = input(inputs, "t", Vector{Float64})
+        if numerical
+            bb = [b]
+            f = () -> Perceptron.loss(W, bb[1], x, t)
+            return Results("loss" => Perceptron.loss(W, b, x, t), "W" => numerical_gradient(f, W),
+                           "b" => numerical_gradient(f, bb)[1]), NO_INFO
+        end
+        E, dW, db = Perceptron.gradient(W, b, x, t)
+        return Results("loss" => E, "W" => dW, "b" => db), NO_INFO
+    elseif model == "two_layer_net"
+        params = read_params(inputs)
+        t = targets(input(inputs, "t", AbstractArray))
+        check_samples(x, params, t)
+        net = TwoLayerNet(params)
+        if numerical
+            grads = numerical_gradient(net, x, t)
+            return Results("loss" => loss(net, x, t), named(grads)...), NO_INFO
+        end
+        L, grads = gradient(net, x, t)
+        return Results("loss" => L, named(grads)...), NO_INFO
+    end
+    throw(TaskError("unknown model '$model' (two_layer_net or perceptron)"))
+end
+
+function task_layers(config, inputs)
+    g(name) = input(inputs, name, name == "affine_b" ? Vector{Float64} : Matrix{Float64})
+    out = Results()
+    layer = MatMul(g("matmul_W"))
+    out["matmul_out"] = forward(layer, g("matmul_x"))
+    out["matmul_dx"] = backward(layer, g("matmul_dout"))
+    out["matmul_dW"] = layer.dW
+    layer = Add()
+    out["add_out"] = forward(layer, g("add_x"), g("add_y"))
+    out["add_dx"], out["add_dy"] = backward(layer, g("add_dout"))
+    layer = Mul()
+    out["mul_out"] = forward(layer, g("mul_x"), g("mul_y"))
+    out["mul_dx"], out["mul_dy"] = backward(layer, g("mul_dout"))
+    layer = Relu()
+    out["relu_out"] = forward(layer, g("relu_x"))
+    out["relu_dx"] = backward(layer, g("relu_dout"))
+    layer = Sigmoid()
+    out["sigmoid_out"] = forward(layer, g("sigmoid_x"))
+    out["sigmoid_dx"] = backward(layer, g("sigmoid_dout"))
+    layer = Affine(g("affine_W"), g("affine_b"))
+    out["affine_out"] = forward(layer, g("affine_x"))
+    out["affine_dx"] = backward(layer, g("affine_dout"))
+    out["affine_dW"], out["affine_db"] = layer.dW, layer.db
+    layer = SoftmaxWithLoss()
+    out["softmax_loss"] = forward(layer, g("softmax_x"), g("softmax_t"))
+    out["softmax_dx"] = backward(layer, 1.0)
+    return out, NO_INFO
+end
+
+function task_perceptron(config, inputs)
+    epochs, lr, repeats = setting(config, "epochs", Int), setting(config, "lr", Float64), setting(config, "repeats", Int)
+    x, y = input(inputs, "x", Matrix{Float64}), input(inputs, "y", Vector{Float64})
+    W0, b0 = input(inputs, "W", Vector{Float64}), input(inputs, "b", Float64)
+    # The first run through a dynamic call (invokelatest), so that compiling the training code is part of
+    # first_time and not hidden in the compilation of this function.
+    start = time_ns()
+    result = Base.invokelatest(Perceptron.train, W0, b0, x, y, epochs, lr)
+    first = seconds(start)
+    times = Vector{Float64}(undef, repeats)
+    for r in 1:repeats
+        start = time_ns()
+        result = Perceptron.train(W0, b0, x, y, epochs, lr)
+        times[r] = seconds(start)
+    end
+    W, b, losses, solved = result
+    return Results("W" => W, "b" => b, "losses" => losses, "solved_epoch" => Float64(solved),
+                   "first_time" => first, "times" => times), NO_INFO
+end
+
+function task_train(config, inputs)
+    lr, eval_every = setting(config, "lr", Float64), setting(config, "eval_every", Int)
+    eval_every >= 1 || throw(TaskError("eval_every must be at least 1"))
+    net = TwoLayerNet(read_params(inputs))
+    x_train = input(inputs, "x_train", Matrix{UInt8}) ./ 255.0
+    x_test = input(inputs, "x_test", Matrix{UInt8}) ./ 255.0
+    t_train = targets(input(inputs, "t_train", Vector{UInt8}))
+    t_test = targets(input(inputs, "t_test", Vector{UInt8}))
+    batches = input(inputs, "batches", Matrix{Int64}) .+ 1
+    check_samples(x_train, net.params, t_train)
+    check_samples(x_test, net.params, t_test)
+    all(i -> 1 <= i <= size(x_train, 2), batches) || throw(TaskError("batch indices outside the training set"))
+    iters = size(batches, 2)
+    progress(i) = (println("progress $i $iters"); flush(stdout))
+    result = train(net, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress)
+    return Results(named(result)..., named(net.params)...), NO_INFO
+end
+
+function task_bench(config, inputs)
+    lr, warmup = setting(config, "lr", Float64), setting(config, "warmup", Int)
+    repeats, inner = setting(config, "repeats", Int), setting(config, "inner", Int)
+    net = TwoLayerNet(read_params(inputs))
+    x, t = input(inputs, "x", Matrix{Float64}), targets(input(inputs, "t", Vector{Int64}))
+    check_samples(x, net.params, t)
+    # The first step alone through a dynamic call (invokelatest): the step's code is compiled at this call, so
+    # first_step includes the JIT time (a static call would have it compiled, untimed, with this function).
+    start = time_ns()
+    Base.invokelatest(sgd_step, net, x, t, lr)
+    first = seconds(start)
+    step_times = Base.invokelatest(time_steps, net, x, t, lr, warmup, repeats, inner)
+    blas_times = Base.invokelatest(time_products, net.params.W1, net.params.W2, x, warmup, repeats, inner)
+    return Results("first_step" => first, "step_times" => step_times, "blas_times" => blas_times), NO_INFO
+end
+
+"`warmup` untimed steps, then `repeats` measurements of `inner` consecutive steps (seconds per step)."
+function time_steps(net::TwoLayerNet, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64,
+                    warmup::Int, repeats::Int, inner::Int)
+    for _ in 1:warmup
+        sgd_step(net, x, t, lr)
+    end
+    times = Vector{Float64}(undef, repeats)
+    for r in 1:repeats
+        start = time_ns()
+        for _ in 1:inner
+            sgd_step(net, x, t, lr)
+        end
+        times[r] = seconds(start) / inner
+    end
+    return times
+end
+
+"""The step's six matrix products alone, with the step's shapes, into buffers made once (as the step's
+layers do): forward x·W1, h·W2; backward dy·W2ᵀ, hᵀ·dy, dh·W1ᵀ, xᵀ·dh (Python's names; here transposed)."""
+function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float64},
+                       warmup::Int, repeats::Int, inner::Int)
+    h = W1 * x
+    dy = W2 * h
+    dh = W2' * dy
+    dx, dW1, dW2 = similar(x), similar(W1), similar(W2)
+    function products()
+        mul!(h, W1, x); mul!(dy, W2, h)          # forward
+        mul!(dh, W2', dy); mul!(dW2, dy, h')     # backward, second layer
+        mul!(dx, W1', dh); mul!(dW1, dh, x')     # backward, first layer
+        return nothing
+    end
+    for _ in 1:warmup
+        products()
+    end
+    times = Vector{Float64}(undef, repeats)
+    for r in 1:repeats
+        start = time_ns()
+        for _ in 1:inner
+            products()
+        end
+        times[r] = seconds(start) / inner
+    end
+    return times
+end
+
+"""
+    run_task(config, inputs) -> (results, info)
+
+Runs the task named by config["task"] on inputs already in this port's layout (what read_arrays gives) and
+returns the result arrays by name and the info lines (a vector of key => value pairs, empty but for `info`).
+"""
+function run_task(config::AbstractDict, inputs::AbstractDict)
+    config = Dict{String, String}(string(k) => string(v) for (k, v) in config)
+    inputs = Dict{String, Any}(string(k) => to_port(v) for (k, v) in inputs)
+    haskey(config, "threads") && set_blas_threads(setting(config, "threads", Int))
+    task = setting(config, "task", String)
+    f = task == "noop" ? task_noop : task == "info" ? task_info : task == "grad" ? task_grad :
+        task == "layers" ? task_layers : task == "perceptron" ? task_perceptron : task == "train" ? task_train :
+        task == "bench" ? task_bench : nothing
+    # A dynamic call: each task is compiled when it runs, not all of them with run_task.
+    f === nothing || return Base.invokelatest(f, config, inputs)
+    throw(TaskError("unknown task '$task' (noop, info, grad, layers, perceptron, train, bench)"))
+end
+
+# arrays handed over in memory (e.g. by juliacall, as wrappers of NumPy buffers) become plain Julia arrays
+to_port(x::Array) = x
+to_port(x::AbstractArray{T, 0}) where {T} = x[]
+to_port(x::AbstractArray{T, N}) where {T, N} = Array{T, N}(x)
+to_port(x) = x
+
+"One line for the harness, whatever went wrong."
+one_line(e) = replace(strip(sprint(showerror, e)), r"\s*\n\s*" => " | ")
+
+function main(args::Vector{String})
+    if length(args) != 1
+        println(stderr, "error: usage: julia --startup-file=no julia_impl/entry.jl TASK_FOLDER")
+        return 2
+    end
+    task_dir = args[1]
+    try
+        config = read_config(task_dir)
+        in_dir = joinpath(task_dir, "in")
+        inputs = isfile(joinpath(in_dir, "manifest.txt")) ? read_arrays(in_dir) : Dict{String, Any}()
+        results, info = run_task(config, inputs)
+        out_dir = joinpath(task_dir, "out")
+        isempty(info) || write_info(out_dir, info)
+        write_arrays(out_dir, sort!(collect(results); by=first))
+    catch e
+        println(stderr, "error: ", one_line(e))
+        if !isempty(get(ENV, "NNBENCH_DEBUG", ""))
+            Base.show_backtrace(stderr, catch_backtrace())
+            println(stderr)
+        end
+        return 1
+    end
+    return 0
+end
+
+end # module JuliaImpl
+
+if abspath(PROGRAM_FILE) == @__FILE__
+    exit(JuliaImpl.main(ARGS))
+end
