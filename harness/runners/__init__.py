@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from .base import PortError, Runner, TaskResult
+from .julia import JuliaRunner
 from .python import PythonRunner
 
-RUNNERS: dict[str, Runner] = {r.name: r for r in (PythonRunner(),)}
+RUNNERS: dict[str, Runner] = {r.name: r for r in (PythonRunner(), JuliaRunner())}
 LANGS = tuple(RUNNERS)
 
 
