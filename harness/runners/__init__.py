@@ -4,8 +4,9 @@ from __future__ import annotations
 from .base import PortError, Runner, TaskResult
 from .julia import JuliaRunner
 from .python import PythonRunner
+from .scilab import ScilabRunner
 
-RUNNERS: dict[str, Runner] = {r.name: r for r in (PythonRunner(), JuliaRunner())}
+RUNNERS: dict[str, Runner] = {r.name: r for r in (PythonRunner(), JuliaRunner(), ScilabRunner())}
 LANGS = tuple(RUNNERS)
 
 

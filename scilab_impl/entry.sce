@@ -1,0 +1,309 @@
+// The Scilab port's entry point (tasks in docs/interchange.md):
+//     scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args TASK_FOLDER
+// Mirrors python_impl/entry.py. Inputs arrive one sample per column (the transpose of the Python arrays);
+// class labels and mini-batch rows arrive 0-based and become 1-based here, once.
+
+funcprot(0);
+
+// Python/NumPy-style 0-based labels (an N x 1 column as read) to 1-based labels, one per column (1 x N).
+function t = labels_row(t)
+    t = matrix(t, 1, -1) + 1;
+endfunction
+
+function params = param_inputs(inputs)
+    params = struct("W1", inputs.W1, "b1", inputs.b1, "W2", inputs.W2, "b2", inputs.b2);
+endfunction
+
+// The first line of a command's output matching a regular expression, or "" when none does.
+function s = first_match(lines, pattern)
+    s = "";
+    k = grep(lines, pattern, "r");
+    if k <> [] then
+        s = lines(k(1));
+    end
+endfunction
+
+// The BLAS this process actually loaded: the shared libraries mapped into it (from /proc/PID/maps, where
+// the kernel shows the real file behind every symbolic link), and Debian's alternatives link that chose it.
+function [blas, core] = loaded_blas()
+    maps = mgetl("/proc/" + string(getpid()) + "/maps");
+    files = [];
+    for k = grep(maps, "/\/lib(open)?blas[^\/]*\.so/", "r")
+        path = part(maps(k), strindex(maps(k), "/")(1):length(maps(k)));
+        if files == [] | and(files <> path) then
+            files($ + 1) = path;
+        end
+    end
+    if files == [] then
+        blas = "unknown (no BLAS library in /proc/self/maps)";
+        core = "unknown";
+        return
+    end
+    openblas = first_match(files, "/\/libopenblas/");
+    if openblas <> "" then
+        [s, e, m, v] = regexp(openblas, "/-r(\d+\.\d+\.\d+)/");  // libopenblasp-r0.3.21.so
+        blas = "OpenBLAS " + strcat(v, "") + ", " + openblas;
+    elseif first_match(files, "/\/blas\/libblas/") <> "" then
+        blas = "reference BLAS (netlib), " + files(1);
+    else
+        blas = strcat(files, ", ");
+    end
+    // Debian selects libblas.so.3 with the alternatives system: name the link that led to the file.
+    libblas = first_match(files, "/\/libblas\.so/");
+    for alternative = matrix(listfiles("/etc/alternatives/libblas.so.3*"), 1, -1)
+        if libblas <> "" & unix_g("readlink -f ''" + alternative + "''") == libblas then
+            blas = blas + " (libblas.so.3 via " + alternative + " -> " + libblas + ")";
+        end
+    end
+    core = "n/a";
+    if openblas <> "" then
+        core = openblas_core();
+    end
+endfunction
+
+// OpenBLAS picks its kernels for the CPU when it loads and tells which when OPENBLAS_VERBOSE=2: ask a
+// second Scilab (same executable, same libraries, same environment) to start and exit.
+function core = openblas_core()
+    core = "unknown";
+    exe = sciargs()(1);
+    if part(exe, length(exe) - 3:length(exe)) == "-bin" & isfile(part(exe, 1:length(exe) - 4)) then
+        exe = part(exe, 1:length(exe) - 4);  // the scilab-cli wrapper script around scilab-cli-bin
+    end
+    script = TMPDIR + "/nnbench_exit.sce";
+    mputl("exit(0);", script);
+    out = unix_g("OPENBLAS_VERBOSE=2 ''" + exe + "'' -nb -nouserstartup -f ''" + script + "'' 2>&1");
+    line = first_match(out, "/Core: *\w+/");
+    if line <> "" then
+        [s, e, m] = regexp(line, "/Core: *\w+/");
+        core = stripblanks(part(m(1), 6:length(m(1)))) + " (OPENBLAS_VERBOSE=2 in a child scilab-cli)";
+    end
+endfunction
+
+// The thread count OpenBLAS takes at load time: OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else
+// OMP_NUM_THREADS, else one per available CPU.
+function [threads, how] = blas_threads()
+    for var = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
+        value = getenv(var, "");
+        if value <> "" & strtod(value) > 0 then
+            threads = strtod(value);
+            how = var + " environment variable, read by OpenBLAS when it loads";
+            return
+        end
+    end
+    threads = strtod(unix_g("nproc"));
+    how = "no thread variable set: OpenBLAS uses one thread per available CPU (nproc)";
+endfunction
+
+function result = task_info(config, inputs, ndims, out_dir)
+    [blas, core] = loaded_blas();
+    [threads, how] = blas_threads();
+    v = getversion("scilab");
+    lines = ["version Scilab " + strcat(string(v(1:3)), ".") + " (" + getversion() + ")";
+             "blas " + blas;
+             "blas_core " + core;
+             "blas_threads " + string(threads);
+             "blas_threads_source " + how;
+             "clock tic/toc (gettimeofday wall clock, 1 us resolution, corrected across midnight)"];
+    mkdir(out_dir);
+    mputl(lines, out_dir + "/info.txt");
+    result = struct();
+endfunction
+
+function E = perceptron_loss_b(b, W, X, Y)
+    E = perceptron_loss(W, b, X, Y);
+endfunction
+
+function [result, ndims] = task_grad(config, inputs, ndims, out_dir)
+    x = inputs.x;
+    t = inputs.t;
+    numerical = isfield(config, "numerical") & config.numerical == "1";
+    if config.model == "perceptron" then
+        W = inputs.W;
+        b = inputs.b;
+        t = matrix(t, 1, -1);
+        if numerical then
+            result = struct("loss", perceptron_loss(W, b, x, t), ..
+                            "W", numerical_gradient(list(perceptron_loss, b, x, t), W), ..
+                            "b", numerical_gradient(list(perceptron_loss_b, W, x, t), b));
+        else
+            [E, dW, db] = perceptron_gradient(W, b, x, t);
+            result = struct("loss", E, "W", dW, "b", db);
+        end
+        return
+    end
+    if ndims.t == 1 then
+        t = labels_row(t);
+    end
+    net = TwoLayerNet(param_inputs(inputs));
+    if numerical then
+        grads = TwoLayerNet_numerical_gradient(net, x, t);
+        result = struct("loss", TwoLayerNet_loss(net, x, t));
+    else
+        [loss, grads] = TwoLayerNet_gradient(net, x, t);
+        result = struct("loss", loss);
+    end
+    for name = PARAM_NAMES()
+        result(name) = grads(name);
+    end
+endfunction
+
+function result = task_layers(config, g, ndims, out_dir)
+    result = struct();
+    layer = MatMul(g.matmul_W);
+    [result.matmul_out, layer] = MatMul_forward(layer, g.matmul_x);
+    [result.matmul_dx, layer] = MatMul_backward(layer, g.matmul_dout);
+    result.matmul_dW = layer.dW;
+    layer = Add();
+    result.add_out = Add_forward(layer, g.add_x, g.add_y);
+    [result.add_dx, result.add_dy] = Add_backward(layer, g.add_dout);
+    layer = Mul();
+    [result.mul_out, layer] = Mul_forward(layer, g.mul_x, g.mul_y);
+    [result.mul_dx, result.mul_dy] = Mul_backward(layer, g.mul_dout);
+    layer = Relu();
+    [result.relu_out, layer] = Relu_forward(layer, g.relu_x);
+    result.relu_dx = Relu_backward(layer, g.relu_dout);
+    layer = Sigmoid();
+    [result.sigmoid_out, layer] = Sigmoid_forward(layer, g.sigmoid_x);
+    result.sigmoid_dx = Sigmoid_backward(layer, g.sigmoid_dout);
+    layer = Affine(g.affine_W, g.affine_b);
+    [result.affine_out, layer] = Affine_forward(layer, g.affine_x);
+    [result.affine_dx, layer] = Affine_backward(layer, g.affine_dout);
+    result.affine_dW = layer.dW;
+    result.affine_db = layer.db;
+    layer = SoftmaxWithLoss();
+    [result.softmax_loss, layer] = SoftmaxWithLoss_forward(layer, g.softmax_x, g.softmax_t);
+    result.softmax_dx = SoftmaxWithLoss_backward(layer, 1);
+endfunction
+
+function [result, ndims] = task_perceptron(config, inputs, ndims, out_dir)
+    epochs = strtod(config.epochs);
+    lr = strtod(config.lr);
+    repeats = strtod(config.repeats);
+    x = inputs.x;
+    y = matrix(inputs.y, 1, -1);
+    W0 = inputs.W;
+    b0 = inputs.b;
+    times = zeros(repeats, 1);
+    tic();
+    [W, b, losses, solved] = perceptron_train(W0, b0, x, y, epochs, lr);
+    first = wall_toc();
+    for r = 1:repeats
+        tic();
+        [W, b, losses, solved] = perceptron_train(W0, b0, x, y, epochs, lr);
+        times(r) = wall_toc();
+    end
+    result = struct("W", W, "b", b, "losses", losses, "solved_epoch", solved, "first_time", first, "times", times);
+    ndims = struct("W", 1, "b", 0, "losses", 1, "solved_epoch", 0, "first_time", 0, "times", 1);
+endfunction
+
+function progress(i, iters)
+    mprintf("progress %d %d\n", i, iters);
+endfunction
+
+function [result, ndims] = task_train(config, inputs, ndims, out_dir)
+    net = TwoLayerNet(param_inputs(inputs));
+    x_train = inputs.x_train / 255;
+    x_test = inputs.x_test / 255;
+    t_train = labels_row(inputs.t_train);
+    t_test = labels_row(inputs.t_test);
+    batches = inputs.batches + 1;
+    inputs = [];  // the 8-bit images are no longer needed
+    [result, net] = train(net, x_train, t_train, x_test, t_test, batches, strtod(config.lr), ..
+                          strtod(config.eval_every), progress);
+    for name = PARAM_NAMES()
+        result(name) = net_param(net, name);
+    end
+    ndims = struct("W1", 2, "b1", 1, "W2", 2, "b2", 1, "loss", 1, "step_times", 1, "train_acc", 1, "test_acc", 1);
+endfunction
+
+function [result, ndims] = task_bench(config, inputs, ndims, out_dir)
+    lr = strtod(config.lr);
+    warmup = strtod(config.warmup);
+    repeats = strtod(config.repeats);
+    inner = strtod(config.inner);
+    net = TwoLayerNet(param_inputs(inputs));
+    x = inputs.x;
+    t = labels_row(inputs.t);
+    tic();
+    [loss, net] = sgd_step(net, x, t, lr);
+    first = wall_toc();
+    for k = 1:warmup
+        [loss, net] = sgd_step(net, x, t, lr);
+    end
+    step_times = zeros(repeats, 1);
+    for r = 1:repeats
+        tic();
+        for k = 1:inner
+            [loss, net] = sgd_step(net, x, t, lr);
+        end
+        step_times(r) = wall_toc() / inner;
+    end
+    // The step's six matrix products alone, same shapes (one sample per column, so each is the
+    // transpose of the Python product): forward W1*x, W2*h; backward W2'*dy, dy*h', W1'*dh, dh*x'.
+    W1 = net_param(net, "W1");
+    W2 = net_param(net, "W2");
+    h = W1 * x;
+    dy = W2 * h;
+    dh = W2' * dy;
+    for k = 1:warmup
+        p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x';
+    end
+    blas_times = zeros(repeats, 1);
+    for r = 1:repeats
+        tic();
+        for k = 1:inner
+            p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x';
+        end
+        blas_times(r) = wall_toc() / inner;
+    end
+    result = struct("first_step", first, "step_times", step_times, "blas_times", blas_times);
+    ndims = struct("first_step", 0, "step_times", 1, "blas_times", 1);
+endfunction
+
+try
+    __here = get_absolute_file_path("entry.sce");
+    for __file = ["layers", "gradient", "perceptron", "two_layer_net", "train", "interchange"]
+        exec(__here + __file + ".sci", -1);
+    end
+    __args = sciargs();
+    __k = find(__args == "-args");
+    if __k == [] | __k == size(__args, "*") then
+        error("usage: scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args TASK_FOLDER");
+    end
+    __task_dir = __args(__k + 1);
+    __config = read_config(__task_dir);
+    __inputs = struct();
+    __ndims = struct();
+    if isfile(__task_dir + "/in/manifest.txt") then
+        [__inputs, __ndims] = interchange_read(__task_dir + "/in");
+    end
+    __out_ndims = __ndims;
+    select __config.task
+    case "noop" then
+        __result = struct();
+    case "info" then
+        __result = task_info(__config, __inputs, __ndims, __task_dir + "/out");
+    case "grad" then
+        __result = task_grad(__config, __inputs, __ndims, __task_dir + "/out");
+    case "layers" then
+        __result = task_layers(__config, __inputs, __ndims, __task_dir + "/out");
+    case "perceptron" then
+        [__result, __out_ndims] = task_perceptron(__config, __inputs, __ndims, __task_dir + "/out");
+    case "train" then
+        [__result, __out_ndims] = task_train(__config, __inputs, __ndims, __task_dir + "/out");
+    case "bench" then
+        [__result, __out_ndims] = task_bench(__config, __inputs, __ndims, __task_dir + "/out");
+    else
+        error("unknown task " + __config.task);
+    end
+    interchange_write(__task_dir + "/out", __result, __out_ndims);
+catch
+    [__msg, __n, __line, __func] = lasterror();
+    __where = "";
+    if __func <> "" & __line > 0 then
+        __where = msprintf(" (in %s, line %d)", __func, __line);
+    end
+    mfprintf(0, "error: %s%s\n", strcat(stripblanks(__msg), " "), __where);
+    exit(1);
+end
+exit(0);

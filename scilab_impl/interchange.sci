@@ -1,0 +1,142 @@
+// The interchange format between the harness and every port (docs/interchange.md), read and written with
+// mopen/mget/mput: raw little-endian arrays plus a plain-text manifest (NAME DTYPE ORDER NDIM DIMS...).
+//
+// Scilab is column-major. A C-order (row-major) array of logical shape (a, b) is read into a b x a matrix:
+// its transpose, with no copy, which is the one-sample-per-column layout the port computes in. A 1-D array
+// of n values becomes an n x 1 column, a 0-D array a scalar. Writing is the reverse: an r x c matrix is
+// written as C-order (c, r), an r x 1 column as 1-D (r), a scalar as 0-D. Where the shape alone is
+// ambiguous (a one-element vector, a one-column matrix) the writer is told the number of dimensions.
+
+function magic = INTERCHANGE_MAGIC()
+    magic = "nnbench-interchange 1";
+endfunction
+
+// mget/mput formats (little-endian) and element sizes of the manifest's dtypes.
+function [fmt, nbytes] = interchange_format(dtype)
+    select dtype
+    case "float64" then
+        fmt = "dl"; nbytes = 8;
+    case "int64" then
+        fmt = "ll"; nbytes = 8;
+    case "uint8" then
+        fmt = "ucl"; nbytes = 1;
+    else
+        error(msprintf("interchange: unknown dtype %s", dtype));
+    end
+endfunction
+
+// Reads every array named in folder/manifest.txt into a struct of doubles (field = array name);
+// ndims(name) is each array's logical number of dimensions (0, 1 or 2).
+function [arrays, ndims] = interchange_read(folder)
+    path = folder + "/manifest.txt";
+    if ~isfile(path) then
+        error(msprintf("interchange: %s is missing", path));
+    end
+    lines = stripblanks(mgetl(path));
+    lines = lines(lines <> "");
+    if lines == [] | lines(1) <> INTERCHANGE_MAGIC() then
+        error(msprintf("interchange: %s: first line must be ''%s''", path, INTERCHANGE_MAGIC()));
+    end
+    arrays = struct();
+    ndims = struct();
+    for k = 2:size(lines, "*")
+        if part(lines(k), 1) == "#" then
+            continue
+        end
+        parts = tokens(lines(k), " ");
+        if size(parts, "*") < 4 then
+            error(msprintf("interchange: %s: bad line ''%s''", path, lines(k)));
+        end
+        name = parts(1);
+        order = parts(3);
+        nd = strtod(parts(4));
+        dims = strtod(parts(5:$))';
+        if size(dims, "*") <> nd | or(isnan(dims)) | or(dims < 0) | and(order <> ["C", "F"]) then
+            error(msprintf("interchange: %s: bad line ''%s''", path, lines(k)));
+        end
+        [fmt, nbytes] = interchange_format(parts(2));
+        count = prod(dims);  // prod([]) is 1: a 0-D array holds one value
+        file = folder + "/" + name + ".bin";
+        if ~isfile(file) | fileinfo(file)(1) <> count * nbytes then
+            error(msprintf("interchange: %s: expected %d values of %s", file, count, parts(2)));
+        end
+        values = [];
+        if count > 0 then
+            fd = mopen(file, "rb");
+            values = mget(count, fmt, fd);
+            mclose(fd);
+        end
+        if nd == 0 then
+            value = values;
+        elseif nd == 1 then
+            value = matrix(values, count, 1);
+        elseif nd == 2 & order == "C" then
+            value = matrix(values, dims(2), dims(1));  // the transpose of the logical (a, b), no copy
+        elseif nd == 2 then
+            value = matrix(values, dims(1), dims(2))';  // F order: the logical matrix, transposed
+        else
+            error(msprintf("interchange: %s: %d dimensions are not supported", name, nd));
+        end
+        arrays(name) = value;
+        ndims(name) = nd;
+    end
+endfunction
+
+// Writes the fields of a struct of double arrays as float64, then the manifest last.
+// ndims (optional): a struct giving the logical number of dimensions (0, 1 or 2) of some of the arrays;
+// the others are 0-D if they hold one value, 1-D if they are one column, 2-D otherwise.
+function interchange_write(folder, arrays, ndims)
+    if argn(2) < 3 then
+        ndims = struct();
+    end
+    mkdir(folder);
+    lines = INTERCHANGE_MAGIC();
+    names = fieldnames(arrays);
+    for k = 1:size(names, "*")
+        name = names(k);
+        value = double(arrays(name));
+        [r, c] = size(value);
+        if isfield(ndims, name) then
+            nd = ndims(name);
+        elseif r * c == 1 then
+            nd = 0;
+        elseif c == 1 | r * c == 0 then
+            nd = 1;
+        else
+            nd = 2;
+        end
+        if nd == 0 & r * c == 1 then
+            shape = "0";
+        elseif nd == 1 & (c == 1 | r == 1 | r * c == 0) then
+            shape = msprintf("1 %d", r * c);
+        elseif nd == 2 then
+            shape = msprintf("2 %d %d", c, r);
+        else
+            error(msprintf("interchange: %s: a %d x %d matrix cannot be written as %d-D", name, r, c, nd));
+        end
+        fd = mopen(folder + "/" + name + ".bin", "wb");
+        if r * c > 0 then
+            mput(value(:), "dl", fd);
+        end
+        mclose(fd);
+        lines($ + 1) = name + " float64 C " + shape;
+    end
+    mputl(lines, folder + "/manifest.txt");
+endfunction
+
+// "KEY VALUE" lines (config.txt, info.txt) into a struct of strings.
+function values = read_key_values(path)
+    values = struct();
+    lines = stripblanks(mgetl(path));
+    for k = 1:size(lines, "*")
+        if lines(k) == "" then
+            continue
+        end
+        key = strtok(lines(k), " ");
+        values(key) = stripblanks(part(lines(k), length(key) + 1:length(lines(k))));
+    end
+endfunction
+
+function config = read_config(folder)
+    config = read_key_values(folder + "/config.txt");
+endfunction

@@ -1,0 +1,176 @@
+// Layers with forward/backward, as in "Deep Learning from Scratch", chapter 5 (python_impl/layers.py).
+//
+// One sample per COLUMN: every matrix is the transpose of the Python one (x is D x N, W is M x D,
+// b is M x 1), so x . W + b becomes W * x + b and x^T . dout becomes dout * x'.
+//
+// A layer is a typed list (tlist) whose type name is the layer's name, so typeof(layer) says what it is.
+// Scilab passes arguments by value, so a function that updates the layer's state returns the layer:
+//     [out, layer] = Affine_forward(layer, x);   [dx, layer] = Affine_backward(layer, dout);
+// layer_forward/layer_backward dispatch on typeof(layer) for the layers that make up a network.
+
+// MatMul: out = W * x  (Python: x . W)
+function self = MatMul(W)
+    self = tlist(["MatMul", "W", "x", "dW"], W, [], []);
+endfunction
+
+function [out, self] = MatMul_forward(self, x)
+    self.x = x;
+    out = self.W * x;
+endfunction
+
+function [dx, self] = MatMul_backward(self, dout)
+    self.dW = dout * self.x';
+    dx = self.W' * dout;
+endfunction
+
+// Add: out = x + y
+function self = Add()
+    self = tlist(["Add"]);
+endfunction
+
+function out = Add_forward(self, x, y)
+    out = x + y;
+endfunction
+
+function [dx, dy] = Add_backward(self, dout)
+    dx = dout;
+    dy = dout;
+endfunction
+
+// Mul: out = x .* y (element-wise)
+function self = Mul()
+    self = tlist(["Mul", "x", "y"], [], []);
+endfunction
+
+function [out, self] = Mul_forward(self, x, y)
+    self.x = x;
+    self.y = y;
+    out = x .* y;
+endfunction
+
+function [dx, dy] = Mul_backward(self, dout)
+    dx = dout .* self.y;
+    dy = dout .* self.x;
+endfunction
+
+// Relu: out = max(x, 0); the gradient at exactly 0 is 0 (the book masks x <= 0).
+function self = Relu()
+    self = tlist(["Relu", "mask"], []);
+endfunction
+
+function [out, self] = Relu_forward(self, x)
+    self.mask = x <= 0;
+    out = x .* ~self.mask;  // zero where masked (vectorised form of out(mask) = 0)
+endfunction
+
+function [dx, self] = Relu_backward(self, dout)
+    dx = dout .* ~self.mask;
+endfunction
+
+function y = sigmoid(x)
+    y = 1 ./ (1 + exp(-x));
+endfunction
+
+// Sigmoid: out = 1 / (1 + exp(-x)); backward uses the saved output: dout .* out .* (1 - out).
+function self = Sigmoid()
+    self = tlist(["Sigmoid", "out"], []);
+endfunction
+
+function [out, self] = Sigmoid_forward(self, x)
+    self.out = sigmoid(x);
+    out = self.out;
+endfunction
+
+function [dx, self] = Sigmoid_backward(self, dout)
+    dx = dout .* self.out .* (1 - self.out);
+endfunction
+
+// Affine: out = W * x + b; backward: dx = W' * dout, dW = dout * x', db = sum of dout over the batch.
+function self = Affine(W, b)
+    self = tlist(["Affine", "W", "b", "x", "dW", "db"], W, b, [], [], []);
+endfunction
+
+function [out, self] = Affine_forward(self, x)
+    self.x = x;
+    out = self.W * x + self.b * ones(1, size(x, 2));  // b added to every column (sample)
+endfunction
+
+function [dx, self] = Affine_backward(self, dout)
+    dx = self.W' * dout;
+    self.dW = dout * self.x';
+    self.db = sum(dout, "c");
+endfunction
+
+// Column-wise softmax (one sample per column), shifted by each column's maximum for stability.
+function y = softmax(x)
+    e = exp(x - ones(size(x, 1), 1) * max(x, "r"));
+    y = e ./ (ones(size(x, 1), 1) * sum(e, "r"));
+endfunction
+
+// Column-wise log-softmax by log-sum-exp: exact and stable (no +1e-7 inside a log).
+function y = log_softmax(x)
+    shifted = x - ones(size(x, 1), 1) * max(x, "r");
+    y = shifted - ones(size(x, 1), 1) * log(sum(exp(shifted), "r"));
+endfunction
+
+// Class labels (1 x N, 1-based) to a one-hot matrix (classes x N); one-hot input is returned as is.
+function out = one_hot(t, classes)
+    if size(t, 1) == classes then
+        out = t;
+        return
+    end
+    n = size(t, "*");
+    out = zeros(classes, n);
+    out(sub2ind([classes, n], matrix(t, 1, n), 1:n)) = 1;
+endfunction
+
+// SoftmaxWithLoss: softmax followed by the mean cross-entropy over the batch.
+// Targets: one-hot (C x N) or 1-based class labels (1 x N). Backward is (y - t) / N.
+function self = SoftmaxWithLoss()
+    self = tlist(["SoftmaxWithLoss", "y", "t", "loss"], [], [], []);
+endfunction
+
+function [loss, self] = SoftmaxWithLoss_forward(self, x, t)
+    self.t = one_hot(t, size(x, 1));
+    self.y = softmax(x);
+    self.loss = -sum(self.t .* log_softmax(x)) / size(x, 2);
+    loss = self.loss;
+endfunction
+
+function dx = SoftmaxWithLoss_backward(self, dout)
+    if argn(2) < 2 then
+        dout = 1;
+    end
+    dx = dout * (self.y - self.t) / size(self.t, 2);
+endfunction
+
+// The layers a network is built from, dispatched on their type.
+function [out, layer] = layer_forward(layer, x)
+    select typeof(layer)
+    case "Affine" then
+        [out, layer] = Affine_forward(layer, x);
+    case "Relu" then
+        [out, layer] = Relu_forward(layer, x);
+    case "Sigmoid" then
+        [out, layer] = Sigmoid_forward(layer, x);
+    case "MatMul" then
+        [out, layer] = MatMul_forward(layer, x);
+    else
+        error(msprintf("layer_forward: not a one-input layer: %s", typeof(layer)));
+    end
+endfunction
+
+function [dx, layer] = layer_backward(layer, dout)
+    select typeof(layer)
+    case "Affine" then
+        [dx, layer] = Affine_backward(layer, dout);
+    case "Relu" then
+        [dx, layer] = Relu_backward(layer, dout);
+    case "Sigmoid" then
+        [dx, layer] = Sigmoid_backward(layer, dout);
+    case "MatMul" then
+        [dx, layer] = MatMul_backward(layer, dout);
+    else
+        error(msprintf("layer_backward: not a one-input layer: %s", typeof(layer)));
+    end
+endfunction

@@ -1,0 +1,49 @@
+// Plain SGD over a given mini-batch index sequence, so that every language replays the same one
+// (python_impl/train.py).
+
+// One training step: backprop, then param = param - lr * grad. Returns the batch loss before the update.
+function [loss, net] = sgd_step(net, x, t, lr)
+    [loss, grads, net] = TwoLayerNet_gradient(net, x, t);
+    for name = PARAM_NAMES()
+        net = net_set_param(net, name, net_param(net, name) - lr * grads(name));
+    end
+endfunction
+
+// Trains on the samples (columns) batches(:, i), 1-based, for i = 1 .. iters.
+// Records the batch loss of every step, the time of every step (gradient + update) and the train/test
+// accuracy after every `eval_every` steps and after the last. progress(i, iters) is called after each
+// evaluation when given.
+function [result, net] = train(net, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress)
+    iters = size(batches, 2);
+    losses = zeros(iters, 1);
+    step_times = zeros(iters, 1);
+    train_acc = [];
+    test_acc = [];
+    for i = 1:iters
+        idx = batches(:, i);
+        x_batch = x_train(:, idx);
+        t_batch = t_train(:, idx);
+        tic();
+        [losses(i), net] = sgd_step(net, x_batch, t_batch, lr);
+        step_times(i) = wall_toc();
+        if modulo(i, eval_every) == 0 | i == iters then
+            train_acc($ + 1, 1) = TwoLayerNet_accuracy(net, x_train, t_train);
+            test_acc($ + 1, 1) = TwoLayerNet_accuracy(net, x_test, t_test);
+            if argn(2) >= 9 then
+                progress(i, iters);
+            end
+        end
+    end
+    result = struct("loss", losses, "step_times", step_times, "train_acc", train_acc, "test_acc", test_acc);
+endfunction
+
+// Seconds since the last tic(), wall clock. Scilab's tic/toc is the finest clock it has (microseconds,
+// from gettimeofday), but it is not monotonic: it differences local hour/minute/second fields, so an
+// interval that crosses midnight or a daylight-saving change comes out short by whole hours. Timed
+// regions here are far shorter than an hour, so add those hours back.
+function t = wall_toc()
+    t = toc();
+    if t < 0 then
+        t = t + 3600 * ceil(-t / 3600);
+    end
+endfunction
