@@ -45,6 +45,14 @@ def juliacall_julia() -> str | None:
     return exe if isinstance(exe, str) and os.access(exe, os.X_OK) else None
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the repository when it is inside it."""
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
 class JuliaRunner(Runner):
     name = "julia"
     install_hint = INSTALL_COMMAND
@@ -60,11 +68,11 @@ class JuliaRunner(Runner):
         if exe:
             return Found(exe, "the Julia juliacall manages (juliapkg meta.json)")
         if os.access(LOCAL_JULIA, os.X_OK):
-            return Found(str(LOCAL_JULIA), f"{LOCAL_JULIA.relative_to(REPO)} (made by {INSTALL_COMMAND})")
+            return Found(str(LOCAL_JULIA), f"{_shown(LOCAL_JULIA)} (made by {INSTALL_COMMAND})")
         return None
 
     def missing_reason(self) -> str:
-        return (f"no Julia found ($JULIA, julia on PATH, juliacall's Julia, {LOCAL_JULIA.relative_to(REPO)}); "
+        return (f"no Julia found ($JULIA, julia on PATH, juliacall's Julia, {_shown(LOCAL_JULIA)}); "
                 f"install it with: {INSTALL_COMMAND}")
 
     def command(self, found: Found, task_dir: Path) -> list[str]:

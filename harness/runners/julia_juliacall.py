@@ -47,9 +47,13 @@ def _probe(timeout: float) -> tuple[bool, str]:
     for line in proc.stdout.splitlines():
         if line.startswith("juliacall-ok"):
             return True, "Julia " + line.split(maxsplit=1)[1]
-    lines = [ln.strip() for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
-    # the last line of a traceback names the exception (offline: urllib.error.URLError ...)
-    return False, f"import juliacall failed (exit {proc.returncode}): {lines[-1] if lines else 'no output'}"
+    # the last line of the traceback names the exception (offline: urllib.error.URLError ...); juliapkg's
+    # progress lines on stdout say what it was doing then
+    err = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+    doing = [ln.strip() for ln in proc.stdout.splitlines() if ln.strip().startswith("[juliapkg]")]
+    why = err[-1] if err else "no error output"
+    return False, (f"import juliacall failed (exit {proc.returncode}): {why}"
+                   + (f" (last step: {doing[-1]})" if doing else ""))
 
 
 def _julia_impl():
