@@ -305,26 +305,32 @@ end
 """
     run_task(config, inputs) -> (results, info)
 
-Runs the task named by config["task"] on inputs already in this port's layout (what read_arrays gives) and
-returns the result arrays by name and the info lines (a vector of key => value pairs, empty but for `info`).
+Runs the task named by config["task"] on inputs in this port's layout and returns the result arrays by name
+and the info lines (key => value pairs; empty but for `info`). For in-process callers (juliacall): keys may
+be any strings or symbols, values any arrays (wrappers of NumPy buffers included) or numbers.
 """
 function run_task(config::AbstractDict, inputs::AbstractDict)
     config = Dict{String, String}(string(k) => string(v) for (k, v) in config)
     inputs = Dict{String, Any}(string(k) => to_port(v) for (k, v) in inputs)
+    return dispatch_task(config, inputs)
+end
+
+function dispatch_task(config::Dict{String, String}, inputs::Dict{String, Any})
     haskey(config, "threads") && set_blas_threads(setting(config, "threads", Int))
     task = setting(config, "task", String)
     f = task == "noop" ? task_noop : task == "info" ? task_info : task == "grad" ? task_grad :
         task == "layers" ? task_layers : task == "perceptron" ? task_perceptron : task == "train" ? task_train :
         task == "bench" ? task_bench : nothing
-    # A dynamic call: each task is compiled when it runs, not all of them with run_task.
+    # A dynamic call: each task is compiled when it runs, not all of them with dispatch_task.
     f === nothing || return Base.invokelatest(f, config, inputs)
     throw(TaskError("unknown task '$task' (noop, info, grad, layers, perceptron, train, bench)"))
 end
 
 # arrays handed over in memory (e.g. by juliacall, as wrappers of NumPy buffers) become plain Julia arrays
 to_port(x::Array) = x
-to_port(x::AbstractArray{T, 0}) where {T} = x[]
 to_port(x::AbstractArray{T, N}) where {T, N} = Array{T, N}(x)
+to_port(x::Array{T, 0}) where {T} = x[]            # 0-d arrays are scalars
+to_port(x::AbstractArray{T, 0}) where {T} = x[]
 to_port(x) = x
 
 "One line for the harness, whatever went wrong."
@@ -339,11 +345,13 @@ function main(args::Vector{String})
     try
         config = read_config(task_dir)
         in_dir = joinpath(task_dir, "in")
-        inputs = isfile(joinpath(in_dir, "manifest.txt")) ? read_arrays(in_dir) : Dict{String, Any}()
-        results, info = run_task(config, inputs)
+        # (invokelatest: dynamic calls, so that code a task does not need is not compiled with `main`;
+        # it keeps the start-up time of `noop` down)
+        inputs = isfile(joinpath(in_dir, "manifest.txt")) ? Base.invokelatest(read_arrays, in_dir) : Dict{String, Any}()
+        results, info = dispatch_task(config, inputs)
         out_dir = joinpath(task_dir, "out")
-        isempty(info) || write_info(out_dir, info)
-        write_arrays(out_dir, sort!(collect(results); by=first))
+        isempty(info) || Base.invokelatest(write_info, out_dir, info)
+        write_arrays(out_dir, results)
     catch e
         println(stderr, "error: ", one_line(e))
         if !isempty(get(ENV, "NNBENCH_DEBUG", ""))

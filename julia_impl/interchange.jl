@@ -74,13 +74,14 @@ function read_arrays(folder::AbstractString)
     return out
 end
 
-"""Writes every array (scalars, vectors, matrices in the port's layout) with order C and its logical shape,
-then the manifest last (so a folder with a manifest is complete). Values are written as they are typed:
-Float64, Int64 or UInt8 (other reals are written as Float64)."""
-function write_arrays(folder::AbstractString, arrays)
+"""Writes every array (scalars, vectors, matrices in the port's layout; by name, in the order of the names)
+with order C and its logical shape, then the manifest last (so a folder with a manifest is complete). Values
+are written as they are typed: Float64, Int64 or UInt8 (other reals are written as Float64)."""
+function write_arrays(folder::AbstractString, arrays::AbstractDict)
     mkpath(folder)
     lines = [MAGIC]
-    for (name, value) in arrays
+    for name in sort!(collect(keys(arrays)))
+        value = arrays[name]
         occursin(NAME_RE, name) || throw(InterchangeError("bad array name \"$name\""))
         a = value isa AbstractArray ? value : fill(value)
         T = eltype(a) in (Float64, Int64, UInt8) ? eltype(a) : Float64

@@ -61,14 +61,14 @@ backward(layer::Mul, dout::Matrix{Float64}) = (dout .* layer.y, dout .* layer.x)
 # ---------------------------------------------------------------------------------------------------------
 "out = max(x, 0); the gradient at exactly 0 is 0 (the book masks x <= 0)."
 mutable struct Relu <: Layer
-    mask::BitMatrix
+    mask::Matrix{Bool}
     out::Matrix{Float64}
     dx::Matrix{Float64}
 end
-Relu() = Relu(BitMatrix(undef, 0, 0), EMPTY, EMPTY)
+Relu() = Relu(Matrix{Bool}(undef, 0, 0), EMPTY, EMPTY)
 
 function forward(layer::Relu, x::Matrix{Float64})
-    size(layer.mask) == size(x) || (layer.mask = BitMatrix(undef, size(x)))
+    size(layer.mask) == size(x) || (layer.mask = Matrix{Bool}(undef, size(x)))
     layer.out = reuse(layer.out, size(x)...)
     layer.mask .= x .<= 0
     layer.out .= ifelse.(layer.mask, 0.0, x)
