@@ -15,11 +15,11 @@ function params = param_inputs(inputs)
 endfunction
 
 // The first line of a command's output matching a regular expression, or "" when none does.
-function s = first_match(lines, pattern)
+function s = first_match(text, pattern)
     s = "";
-    k = grep(lines, pattern, "r");
+    k = grep(text, pattern, "r");
     if k <> [] then
-        s = lines(k(1));
+        s = text(k(1));
     end
 endfunction
 
@@ -94,18 +94,18 @@ function [threads, how] = blas_threads()
     how = "no thread variable set: OpenBLAS uses one thread per available CPU (nproc)";
 endfunction
 
-function result = task_info(config, inputs, ndims, out_dir)
+function result = task_info(config, inputs, ndim_of, out_dir)
     [blas, core] = loaded_blas();
     [threads, how] = blas_threads();
     v = getversion("scilab");
-    lines = ["version Scilab " + strcat(string(v(1:3)), ".") + " (" + getversion() + ")";
+    text = ["version Scilab " + strcat(string(v(1:3)), ".") + " (" + getversion() + ")";
              "blas " + blas;
              "blas_core " + core;
              "blas_threads " + string(threads);
              "blas_threads_source " + how;
              "clock tic/toc (gettimeofday wall clock, 1 us resolution, corrected across midnight)"];
     mkdir(out_dir);
-    mputl(lines, out_dir + "/info.txt");
+    mputl(text, out_dir + "/info.txt");
     result = struct();
 endfunction
 
@@ -113,7 +113,7 @@ function E = perceptron_loss_b(b, W, X, Y)
     E = perceptron_loss(W, b, X, Y);
 endfunction
 
-function [result, ndims] = task_grad(config, inputs, ndims, out_dir)
+function [result, ndim_of] = task_grad(config, inputs, ndim_of, out_dir)
     x = inputs.x;
     t = inputs.t;
     numerical = isfield(config, "numerical") & config.numerical == "1";
@@ -131,7 +131,7 @@ function [result, ndims] = task_grad(config, inputs, ndims, out_dir)
         end
         return
     end
-    if ndims.t == 1 then
+    if ndim_of.t == 1 then
         t = labels_row(t);
     end
     net = TwoLayerNet(param_inputs(inputs));
@@ -147,7 +147,7 @@ function [result, ndims] = task_grad(config, inputs, ndims, out_dir)
     end
 endfunction
 
-function result = task_layers(config, g, ndims, out_dir)
+function result = task_layers(config, g, ndim_of, out_dir)
     result = struct();
     layer = MatMul(g.matmul_W);
     [result.matmul_out, layer] = MatMul_forward(layer, g.matmul_x);
@@ -175,7 +175,7 @@ function result = task_layers(config, g, ndims, out_dir)
     result.softmax_dx = SoftmaxWithLoss_backward(layer, 1);
 endfunction
 
-function [result, ndims] = task_perceptron(config, inputs, ndims, out_dir)
+function [result, ndim_of] = task_perceptron(config, inputs, ndim_of, out_dir)
     epochs = strtod(config.epochs);
     lr = strtod(config.lr);
     repeats = strtod(config.repeats);
@@ -193,14 +193,14 @@ function [result, ndims] = task_perceptron(config, inputs, ndims, out_dir)
         times(r) = wall_toc();
     end
     result = struct("W", W, "b", b, "losses", losses, "solved_epoch", solved, "first_time", first, "times", times);
-    ndims = struct("W", 1, "b", 0, "losses", 1, "solved_epoch", 0, "first_time", 0, "times", 1);
+    ndim_of = struct("W", 1, "b", 0, "losses", 1, "solved_epoch", 0, "first_time", 0, "times", 1);
 endfunction
 
 function progress(i, iters)
     mprintf("progress %d %d\n", i, iters);
 endfunction
 
-function [result, ndims] = task_train(config, inputs, ndims, out_dir)
+function [result, ndim_of] = task_train(config, inputs, ndim_of, out_dir)
     net = TwoLayerNet(param_inputs(inputs));
     x_train = inputs.x_train / 255;
     x_test = inputs.x_test / 255;
@@ -213,10 +213,10 @@ function [result, ndims] = task_train(config, inputs, ndims, out_dir)
     for name = PARAM_NAMES()
         result(name) = net_param(net, name);
     end
-    ndims = struct("W1", 2, "b1", 1, "W2", 2, "b2", 1, "loss", 1, "step_times", 1, "train_acc", 1, "test_acc", 1);
+    ndim_of = struct("W1", 2, "b1", 1, "W2", 2, "b2", 1, "loss", 1, "step_times", 1, "train_acc", 1, "test_acc", 1);
 endfunction
 
-function [result, ndims] = task_bench(config, inputs, ndims, out_dir)
+function [result, ndim_of] = task_bench(config, inputs, ndim_of, out_dir)
     lr = strtod(config.lr);
     warmup = strtod(config.warmup);
     repeats = strtod(config.repeats);
@@ -257,7 +257,7 @@ function [result, ndims] = task_bench(config, inputs, ndims, out_dir)
         blas_times(r) = wall_toc() / inner;
     end
     result = struct("first_step", first, "step_times", step_times, "blas_times", blas_times);
-    ndims = struct("first_step", 0, "step_times", 1, "blas_times", 1);
+    ndim_of = struct("first_step", 0, "step_times", 1, "blas_times", 1);
 endfunction
 
 try
@@ -273,30 +273,30 @@ try
     __task_dir = __args(__k + 1);
     __config = read_config(__task_dir);
     __inputs = struct();
-    __ndims = struct();
+    __ndim_of = struct();
     if isfile(__task_dir + "/in/manifest.txt") then
-        [__inputs, __ndims] = interchange_read(__task_dir + "/in");
+        [__inputs, __ndim_of] = interchange_read(__task_dir + "/in");
     end
-    __out_ndims = __ndims;
+    __out_ndim_of = __ndim_of;
     select __config.task
     case "noop" then
         __result = struct();
     case "info" then
-        __result = task_info(__config, __inputs, __ndims, __task_dir + "/out");
+        __result = task_info(__config, __inputs, __ndim_of, __task_dir + "/out");
     case "grad" then
-        __result = task_grad(__config, __inputs, __ndims, __task_dir + "/out");
+        __result = task_grad(__config, __inputs, __ndim_of, __task_dir + "/out");
     case "layers" then
-        __result = task_layers(__config, __inputs, __ndims, __task_dir + "/out");
+        __result = task_layers(__config, __inputs, __ndim_of, __task_dir + "/out");
     case "perceptron" then
-        [__result, __out_ndims] = task_perceptron(__config, __inputs, __ndims, __task_dir + "/out");
+        [__result, __out_ndim_of] = task_perceptron(__config, __inputs, __ndim_of, __task_dir + "/out");
     case "train" then
-        [__result, __out_ndims] = task_train(__config, __inputs, __ndims, __task_dir + "/out");
+        [__result, __out_ndim_of] = task_train(__config, __inputs, __ndim_of, __task_dir + "/out");
     case "bench" then
-        [__result, __out_ndims] = task_bench(__config, __inputs, __ndims, __task_dir + "/out");
+        [__result, __out_ndim_of] = task_bench(__config, __inputs, __ndim_of, __task_dir + "/out");
     else
         error("unknown task " + __config.task);
     end
-    interchange_write(__task_dir + "/out", __result, __out_ndims);
+    interchange_write(__task_dir + "/out", __result, __out_ndim_of);
 catch
     [__msg, __n, __line, __func] = lasterror();
     __where = "";

@@ -1,6 +1,10 @@
 // The interchange format between the harness and every port (docs/interchange.md), read and written with
 // mopen/mget/mput: raw little-endian arrays plus a plain-text manifest (NAME DTYPE ORDER NDIM DIMS...).
 //
+// Variable names here avoid those of Scilab functions (lines, file, ndims, ...): Scilab scopes dynamically,
+// so a caller's variable hides a function of that name from every macro it calls (in Scilab 2024, modulo()
+// fails when a caller holds a variable named ndims).
+//
 // Scilab is column-major. A C-order (row-major) array of logical shape (a, b) is read into a b x a matrix:
 // its transpose, with no copy, which is the one-sample-per-column layout the port computes in. A 1-D array
 // of n values becomes an n x 1 column, a 0-D array a scalar. Writing is the reverse: an r x c matrix is
@@ -26,43 +30,43 @@ function [fmt, nbytes] = interchange_format(dtype)
 endfunction
 
 // Reads every array named in folder/manifest.txt into a struct of doubles (field = array name);
-// ndims(name) is each array's logical number of dimensions (0, 1 or 2).
-function [arrays, ndims] = interchange_read(folder)
+// ndim_of(name) is each array's logical number of dimensions (0, 1 or 2).
+function [arrays, ndim_of] = interchange_read(folder)
     path = folder + "/manifest.txt";
     if ~isfile(path) then
         error(msprintf("interchange: %s is missing", path));
     end
-    lines = stripblanks(mgetl(path));
-    lines = lines(lines <> "");
-    if lines == [] | lines(1) <> INTERCHANGE_MAGIC() then
+    text = stripblanks(mgetl(path));
+    text = text(text <> "");
+    if text == [] | text(1) <> INTERCHANGE_MAGIC() then
         error(msprintf("interchange: %s: first line must be ''%s''", path, INTERCHANGE_MAGIC()));
     end
     arrays = struct();
-    ndims = struct();
-    for k = 2:size(lines, "*")
-        if part(lines(k), 1) == "#" then
+    ndim_of = struct();
+    for k = 2:size(text, "*")
+        if part(text(k), 1) == "#" then
             continue
         end
-        parts = tokens(lines(k), " ");
+        parts = tokens(text(k), " ");
         if size(parts, "*") < 4 then
-            error(msprintf("interchange: %s: bad line ''%s''", path, lines(k)));
+            error(msprintf("interchange: %s: bad line ''%s''", path, text(k)));
         end
         name = parts(1);
         order = parts(3);
         nd = strtod(parts(4));
         dims = strtod(parts(5:$))';
         if size(dims, "*") <> nd | or(isnan(dims)) | or(dims < 0) | and(order <> ["C", "F"]) then
-            error(msprintf("interchange: %s: bad line ''%s''", path, lines(k)));
+            error(msprintf("interchange: %s: bad line ''%s''", path, text(k)));
         end
         [fmt, nbytes] = interchange_format(parts(2));
         count = prod(dims);  // prod([]) is 1: a 0-D array holds one value
-        file = folder + "/" + name + ".bin";
-        if ~isfile(file) | fileinfo(file)(1) <> count * nbytes then
-            error(msprintf("interchange: %s: expected %d values of %s", file, count, parts(2)));
+        bin_file = folder + "/" + name + ".bin";
+        if ~isfile(bin_file) | fileinfo(bin_file)(1) <> count * nbytes then
+            error(msprintf("interchange: %s: expected %d values of %s", bin_file, count, parts(2)));
         end
         values = [];
         if count > 0 then
-            fd = mopen(file, "rb");
+            fd = mopen(bin_file, "rb");
             values = mget(count, fmt, fd);
             mclose(fd);
         end
@@ -78,26 +82,26 @@ function [arrays, ndims] = interchange_read(folder)
             error(msprintf("interchange: %s: %d dimensions are not supported", name, nd));
         end
         arrays(name) = value;
-        ndims(name) = nd;
+        ndim_of(name) = nd;
     end
 endfunction
 
 // Writes the fields of a struct of double arrays as float64, then the manifest last.
-// ndims (optional): a struct giving the logical number of dimensions (0, 1 or 2) of some of the arrays;
+// ndim_of (optional): a struct giving the logical number of dimensions (0, 1 or 2) of some of the arrays;
 // the others are 0-D if they hold one value, 1-D if they are one column, 2-D otherwise.
-function interchange_write(folder, arrays, ndims)
+function interchange_write(folder, arrays, ndim_of)
     if argn(2) < 3 then
-        ndims = struct();
+        ndim_of = struct();
     end
     mkdir(folder);
-    lines = INTERCHANGE_MAGIC();
+    text = INTERCHANGE_MAGIC();
     names = fieldnames(arrays);
     for k = 1:size(names, "*")
         name = names(k);
         value = double(arrays(name));
         [r, c] = size(value);
-        if isfield(ndims, name) then
-            nd = ndims(name);
+        if isfield(ndim_of, name) then
+            nd = ndim_of(name);
         elseif r * c == 1 then
             nd = 0;
         elseif c == 1 | r * c == 0 then
@@ -119,21 +123,21 @@ function interchange_write(folder, arrays, ndims)
             mput(value(:), "dl", fd);
         end
         mclose(fd);
-        lines($ + 1) = name + " float64 C " + shape;
+        text($ + 1) = name + " float64 C " + shape;
     end
-    mputl(lines, folder + "/manifest.txt");
+    mputl(text, folder + "/manifest.txt");
 endfunction
 
 // "KEY VALUE" lines (config.txt, info.txt) into a struct of strings.
 function values = read_key_values(path)
     values = struct();
-    lines = stripblanks(mgetl(path));
-    for k = 1:size(lines, "*")
-        if lines(k) == "" then
+    text = stripblanks(mgetl(path));
+    for k = 1:size(text, "*")
+        if text(k) == "" then
             continue
         end
-        key = strtok(lines(k), " ");
-        values(key) = stripblanks(part(lines(k), length(key) + 1:length(lines(k))));
+        key = strtok(text(k), " ");
+        values(key) = stripblanks(part(text(k), length(key) + 1:length(text(k))));
     end
 endfunction
 

@@ -6,7 +6,10 @@ fails. Install: sudo apt-get install scilab-cli libopenblas0-pthread.
 """
 from __future__ import annotations
 
+import re
+import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +22,7 @@ from harness.parity import rel_diff
 from harness.runners import PortError, get_runner
 
 LANG = "scilab"
+PORT = Path(__file__).resolve().parents[1] / "scilab_impl"
 
 
 @pytest.fixture
@@ -160,3 +164,38 @@ def test_unknown_task_is_an_error_line(scilab):
     with pytest.raises(PortError) as err:
         scilab.run("no_such_task", timeout=60)
     assert err.value.reason.startswith("error:") and "no_such_task" in err.value.reason
+
+
+# --- Scilab's dynamic scoping --------------------------------------------------------------------------
+
+def names_defined_by_the_port() -> set[str]:
+    """Function names, parameters, outputs, loop variables and assigned variables of every port file."""
+    names: set[str] = set()
+    for path in sorted(PORT.glob("*.sci")) + [PORT / "entry.sce"]:
+        code = re.sub(r"//.*", "", re.sub(r'"[^"\n]*"', '""', path.read_text()))
+        for m in re.finditer(r"function\s+(?:\[([^\]]*)\]|(\w+))\s*=\s*(\w+)\s*\(([^)]*)\)", code):
+            names.add(m.group(3))
+            for group in (m.group(1) or m.group(2) or "", m.group(4)):
+                names.update(n.strip() for n in group.split(","))
+        for m in re.finditer(r"^\s*\[([^\]]*)\]\s*=", code, re.M):
+            names.update(n.strip().split("(")[0].split(".")[0] for n in m.group(1).split(","))
+        names.update(re.findall(r"^\s*(?:for\s+)?(\w+)\s*(?:\([^)]*\))?\s*=[^=]", code, re.M))
+    return {n for n in names if re.fullmatch(r"[A-Za-z_]\w*", n)}
+
+
+def test_no_name_hides_a_scilab_function(scilab, tmp_path):
+    """A caller's variable hides a Scilab function of the same name from every macro it calls (Scilab 2024's
+    modulo() failed under a variable named ndims), so no variable or function of the port may take one."""
+    names = sorted(names_defined_by_the_port())
+    assert len(names) > 50
+    (tmp_path / "names.txt").write_text("\n".join(names) + "\n")
+    script = tmp_path / "check.sce"
+    script.write_text(f'nnbench_check_names = mgetl("{tmp_path / "names.txt"}");\n'
+                      'for nnbench_check_i = 1:size(nnbench_check_names, "*")\n'
+                      '    if exists(nnbench_check_names(nnbench_check_i)) then mprintf("taken %s\\n", nnbench_check_names(nnbench_check_i)); end\n'
+                      'end\nexit(0);\n')
+    out = subprocess.run([scilab.find().exe, "-nb", "-nouserstartup", "-f", str(script)], capture_output=True,
+                         text=True, timeout=120, stdin=subprocess.DEVNULL)
+    taken = [ln.split()[1] for ln in out.stdout.splitlines() if ln.startswith("taken ")]
+    assert out.returncode == 0, out.stderr
+    assert not taken, f"names of Scilab functions used in scilab_impl: {taken}"
