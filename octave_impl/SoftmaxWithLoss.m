@@ -11,18 +11,20 @@ classdef SoftmaxWithLoss < handle
   end
   methods
     function loss = forward(obj, x, t)
-      obj.t = SoftmaxWithLoss.one_hot(t, size(x, 1), size(x, 2));
+      [c, n] = size(x);
+      t = SoftmaxWithLoss.one_hot(t, c, n);
+      obj.t = t;
       obj.y = SoftmaxWithLoss.softmax(x);
-      logp = SoftmaxWithLoss.log_softmax(x);
-      obj.loss = -sum(sum(obj.t .* logp)) / size(x, 2);
-      loss = obj.loss;
+      loss = -sum(sum(t .* SoftmaxWithLoss.log_softmax(x))) / n;
+      obj.loss = loss;
     end
 
     function dx = backward(obj, dout)
       if nargin < 2
         dout = 1;
       end
-      dx = dout * (obj.y - obj.t) / size(obj.t, 2);
+      t = obj.t;
+      dx = dout * (obj.y - t) / size(t, 2);
     end
   end
   methods (Static)

@@ -18,13 +18,15 @@ classdef TwoLayerNet < handle
     end
 
     function params = get_params(obj)
-      params = struct('W1', obj.layers{1}.W, 'b1', obj.layers{1}.b, ...
-                      'W2', obj.layers{3}.W, 'b2', obj.layers{3}.b);
+      first = obj.layers{1};
+      second = obj.layers{3};
+      params = struct('W1', first.W, 'b1', first.b, 'W2', second.W, 'b2', second.b);
     end
 
     function set_params(obj, params)
-      first = obj.layers{1};
-      second = obj.layers{3};
+      layers = obj.layers;
+      first = layers{1};
+      second = layers{3};
       first.W = params.W1;
       first.b = params.b1;
       second.W = params.W2;
@@ -32,8 +34,9 @@ classdef TwoLayerNet < handle
     end
 
     function x = predict(obj, x)
-      for i = 1:numel(obj.layers)
-        x = obj.layers{i}.forward(x);
+      layers = obj.layers;  % read a property once: each read of a handle object's property takes microseconds in Octave
+      for i = 1:numel(layers)
+        x = layers{i}.forward(x);
       end
     end
 
@@ -57,11 +60,12 @@ classdef TwoLayerNet < handle
       % Backprop: the loss and the gradients, named as the parameters.
       L = obj.loss(x, t);
       dout = obj.last_layer.backward(1);
-      for i = numel(obj.layers):-1:1
-        dout = obj.layers{i}.backward(dout);
+      layers = obj.layers;
+      for i = numel(layers):-1:1
+        dout = layers{i}.backward(dout);
       end
-      first = obj.layers{1};
-      second = obj.layers{3};
+      first = layers{1};
+      second = layers{3};
       grads = struct('W1', first.dW, 'b1', first.db, 'W2', second.dW, 'b2', second.db);
     end
 
