@@ -1,0 +1,307 @@
+function nnbench_main(task_dir)
+% NNBENCH_MAIN  Runs one harness task folder (docs/interchange.md): reads TASK/config.txt and TASK/in/,
+%   computes, and writes TASK/out/ (the manifest last). Errors are raised as MATLAB errors; entry.m turns
+%   them into one 'error: ...' line and exit code 1. MATLAB users can call this function directly.
+%
+%   nnbench_main('/tmp/task')
+config = interchange.read_config(task_dir);
+if ~isfield(config, 'task')
+  error('config.txt has no task line');
+end
+in_dir = fullfile(task_dir, 'in');
+if exist(fullfile(in_dir, 'manifest.txt'), 'file')
+  inputs = interchange.read_arrays(in_dir);
+else
+  inputs = struct();
+end
+out_dir = fullfile(task_dir, 'out');
+switch config.task
+  case 'noop'
+    results = cell(0, 3);
+  case 'info'
+    results = task_info(config, inputs, out_dir);
+  case 'grad'
+    results = task_grad(config, inputs);
+  case 'layers'
+    results = task_layers(config, inputs);
+  case 'perceptron'
+    results = task_perceptron(config, inputs);
+  case 'train'
+    results = task_train(config, inputs);
+  case 'bench'
+    results = task_bench(config, inputs);
+  otherwise
+    error('unknown task ''%s''', config.task);
+end
+interchange.write_arrays(out_dir, results);
+end
+
+% Each task returns its results as rows {NAME, VALUE, NDIM}, NDIM being the rank of the reference's array.
+
+function results = task_info(config, inputs, out_dir) %#ok<INUSD>
+if exist('OCTAVE_VERSION', 'builtin')
+  version_line = ['GNU Octave ' OCTAVE_VERSION];
+  reported = version('-blas');  % OpenBLAS: its configuration, including the core type it picked at load
+else
+  version_line = ['MATLAB ' version()];
+  reported = version('-blasversion');
+end
+[threads, how] = blas_threads();
+lines = {['version ' version_line], ...
+         ['blas ' reported loaded_blas()], ...
+         ['blas_core ' openblas_core(reported)], ...
+         ['blas_threads ' threads], ...
+         ['blas_threads_source ' how], ...
+         'clock tic/toc (wall clock, microsecond resolution)'};
+interchange.write_info(out_dir, lines);
+results = cell(0, 3);
+end
+
+function text = loaded_blas()
+% The BLAS libraries mapped into this process (/proc/self/maps shows the real files behind the links).
+text = '';
+if ~exist('/proc/self/maps', 'file')
+  return;
+end
+maps = regexp(fileread('/proc/self/maps'), '\n', 'split');
+paths = {};
+for i = 1:numel(maps)
+  path = regexp(maps{i}, '(/\S*/lib(open)?blas[^/\s]*\.so[^/\s]*)$', 'tokens', 'once');
+  if ~isempty(path) && ~any(strcmp(paths, path{1}))
+    paths{end + 1} = path{1}; %#ok<AGROW>
+  end
+end
+if isempty(paths)
+  text = ', no BLAS library found in /proc/self/maps';
+else
+  text = [', loaded: ' strjoin(paths, ', ')];
+end
+end
+
+function core = openblas_core(reported)
+% OpenBLAS's configuration string names the kernel set (core type) chosen for this CPU when it loaded.
+core = regexp(reported, 'DYNAMIC_ARCH\s+(?:NO_AFFINITY\s+)?(\w+)', 'tokens', 'once');
+if isempty(core)
+  core = 'unknown (not in the BLAS configuration string)';
+else
+  core = [core{1} ' (from the OpenBLAS configuration string)'];
+end
+end
+
+function [threads, how] = blas_threads()
+% The thread count OpenBLAS takes when it loads: OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else
+% OMP_NUM_THREADS, else one per CPU; never more than the CPUs available to the process.
+cpus = available_cpus();
+names = {'OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS', 'OMP_NUM_THREADS'};
+for i = 1:numel(names)
+  value = str2double(getenv(names{i}));
+  if isfinite(value) && value >= 1
+    n = min(floor(value), cpus);
+    threads = sprintf('%d', n);
+    how = sprintf('%s=%s in the environment, read by OpenBLAS when it loads (capped at the %d available CPUs)', ...
+                  names{i}, getenv(names{i}), cpus);
+    return;
+  end
+end
+threads = sprintf('%d', cpus);
+how = sprintf('no thread variable set: OpenBLAS uses one thread per available CPU (%d)', cpus);
+end
+
+function n = available_cpus()
+if exist('OCTAVE_VERSION', 'builtin')
+  n = nproc('current');  % plain nproc() would give OMP_NUM_THREADS when that is set
+else
+  n = feature('numcores');
+end
+end
+
+function value = config_number(config, key)
+% A number from config.txt, with a clear error when it is missing or not a number.
+if ~isfield(config, key)
+  error('config.txt has no ''%s'' line', key);
+end
+value = str2double(config.(key));
+if ~isfinite(value)
+  error('config.txt: %s ''%s'' is not a number', key, config.(key));
+end
+end
+
+function require_inputs(inputs, names)
+% A clear error for a missing input array (instead of "structure has no member").
+for i = 1:numel(names)
+  if ~isfield(inputs, names{i})
+    have = strjoin(fieldnames(inputs)', ' ');
+    error('input array ''%s'' is missing (in/manifest.txt has: %s)', names{i}, have);
+  end
+end
+end
+
+function results = task_grad(config, inputs)
+require_inputs(inputs, {'x', 't'});
+x = inputs.x;
+t = inputs.t;
+numerical = isfield(config, 'numerical') && strcmp(config.numerical, '1');
+if ~isfield(config, 'model')
+  error('config.txt has no ''model'' line');
+end
+if strcmp(config.model, 'perceptron')
+  require_inputs(inputs, {'W', 'b'});
+  W = inputs.W;
+  b = inputs.b;
+  Y = t(:)';
+  E = perceptron.loss(W, b, x, Y);
+  if numerical
+    dW = numerical_gradient(@(Wv) perceptron.loss(Wv, b, x, Y), W);
+    db = numerical_gradient(@(bv) perceptron.loss(W, bv, x, Y), b);
+  else
+    [E, dW, db] = perceptron.gradient(W, b, x, Y);
+  end
+  results = {'loss', E, 0; 'W', dW, 1; 'b', db, 0};
+  return;
+end
+if ~strcmp(config.model, 'two_layer_net')
+  error('unknown model ''%s''', config.model);
+end
+require_inputs(inputs, TwoLayerNet.PARAM_NAMES);
+net = TwoLayerNet(inputs);
+if numerical
+  grads = net.numerical_gradient(x, t);
+  L = net.loss(x, t);
+else
+  [L, grads] = net.gradient(x, t);
+end
+results = {'loss', L, 0; 'W1', grads.W1, 2; 'b1', grads.b1, 1; 'W2', grads.W2, 2; 'b2', grads.b2, 1};
+end
+
+function results = task_layers(config, g) %#ok<INUSL>
+require_inputs(g, {'matmul_x', 'matmul_W', 'matmul_dout', 'add_x', 'add_y', 'add_dout', 'mul_x', 'mul_y', ...
+                   'mul_dout', 'relu_x', 'relu_dout', 'sigmoid_x', 'sigmoid_dout', 'affine_x', 'affine_W', ...
+                   'affine_b', 'affine_dout', 'softmax_x', 'softmax_t'});
+layer = MatMul(g.matmul_W);
+matmul_out = layer.forward(g.matmul_x);
+matmul_dx = layer.backward(g.matmul_dout);
+matmul_dW = layer.dW;
+layer = Add();
+add_out = layer.forward(g.add_x, g.add_y);
+[add_dx, add_dy] = layer.backward(g.add_dout);
+layer = Mul();
+mul_out = layer.forward(g.mul_x, g.mul_y);
+[mul_dx, mul_dy] = layer.backward(g.mul_dout);
+layer = Relu();
+relu_out = layer.forward(g.relu_x);
+relu_dx = layer.backward(g.relu_dout);
+layer = Sigmoid();
+sigmoid_out = layer.forward(g.sigmoid_x);
+sigmoid_dx = layer.backward(g.sigmoid_dout);
+layer = Affine(g.affine_W, g.affine_b);
+affine_out = layer.forward(g.affine_x);
+affine_dx = layer.backward(g.affine_dout);
+affine_dW = layer.dW;
+affine_db = layer.db;
+layer = SoftmaxWithLoss();
+softmax_loss = layer.forward(g.softmax_x, g.softmax_t);
+softmax_dx = layer.backward(1);
+results = {'matmul_out', matmul_out, 2; 'matmul_dx', matmul_dx, 2; 'matmul_dW', matmul_dW, 2; ...
+           'add_out', add_out, 2; 'add_dx', add_dx, 2; 'add_dy', add_dy, 2; ...
+           'mul_out', mul_out, 2; 'mul_dx', mul_dx, 2; 'mul_dy', mul_dy, 2; ...
+           'relu_out', relu_out, 2; 'relu_dx', relu_dx, 2; ...
+           'sigmoid_out', sigmoid_out, 2; 'sigmoid_dx', sigmoid_dx, 2; ...
+           'affine_out', affine_out, 2; 'affine_dx', affine_dx, 2; 'affine_dW', affine_dW, 2; ...
+           'affine_db', affine_db, 1; ...
+           'softmax_loss', softmax_loss, 0; 'softmax_dx', softmax_dx, 2};
+end
+
+function results = task_perceptron(config, inputs)
+require_inputs(inputs, {'x', 'y', 'W', 'b'});
+epochs = config_number(config, 'epochs');
+lr = config_number(config, 'lr');
+repeats = config_number(config, 'repeats');
+X = inputs.x;
+Y = inputs.y(:)';
+W0 = inputs.W;
+b0 = inputs.b;
+times = zeros(repeats, 1);
+start = tic;
+[W, b, losses, solved] = perceptron.train(W0, b0, X, Y, epochs, lr);
+first = toc(start);
+for r = 1:repeats
+  start = tic;
+  [W, b, losses, solved] = perceptron.train(W0, b0, X, Y, epochs, lr);
+  times(r) = toc(start);
+end
+results = {'W', W, 1; 'b', b, 0; 'losses', losses, 1; 'solved_epoch', solved, 0; ...
+           'first_time', first, 0; 'times', times, 1};
+end
+
+function results = task_train(config, inputs)
+require_inputs(inputs, [TwoLayerNet.PARAM_NAMES, {'batches', 'x_train', 't_train', 'x_test', 't_test'}]);
+net = TwoLayerNet(inputs);
+x_train = double(inputs.x_train) / 255;
+x_test = double(inputs.x_test) / 255;
+t_train = double(inputs.t_train);
+t_test = double(inputs.t_test);
+iters = size(inputs.batches, 2);
+progress = @(i) print_progress(i, iters);
+result = train(net, x_train, t_train, x_test, t_test, inputs.batches, config_number(config, 'lr'), ...
+               config_number(config, 'eval_every'), progress);
+params = net.get_params();
+results = {'loss', result.loss, 1; 'step_times', result.step_times, 1; ...
+           'train_acc', result.train_acc, 1; 'test_acc', result.test_acc, 1; ...
+           'W1', params.W1, 2; 'b1', params.b1, 1; 'W2', params.W2, 2; 'b2', params.b2, 1};
+end
+
+function print_progress(i, iters)
+fprintf('progress %d %d\n', i, iters);
+flush_stdout();
+end
+
+function flush_stdout()
+% Octave buffers stdout when it is a pipe; MATLAB's fprintf to the screen needs no flush.
+if exist('OCTAVE_VERSION', 'builtin')
+  fflush(stdout);
+end
+end
+
+function results = task_bench(config, inputs)
+lr = config_number(config, 'lr');
+warmup = config_number(config, 'warmup');
+repeats = config_number(config, 'repeats');
+inner = config_number(config, 'inner');
+require_inputs(inputs, [TwoLayerNet.PARAM_NAMES, {'x', 't'}]);
+net = TwoLayerNet(inputs);
+x = inputs.x;
+t = inputs.t;
+start = tic;
+sgd_step(net, x, t, lr);
+first = toc(start);
+for i = 1:warmup
+  sgd_step(net, x, t, lr);
+end
+step_times = zeros(repeats, 1);
+for r = 1:repeats
+  start = tic;
+  for i = 1:inner
+    sgd_step(net, x, t, lr);
+  end
+  step_times(r) = toc(start) / inner;
+end
+% The step's six matrix products alone, same shapes (the reference's x . W1 is W1 * x here, and so on).
+params = net.get_params();
+W1 = params.W1;
+W2 = params.W2;
+h = W1 * x;
+dy = W2 * h;
+dh = W2' * dy;
+for i = 1:warmup
+  p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x'; %#ok<NASGU>
+end
+blas_times = zeros(repeats, 1);
+for r = 1:repeats
+  start = tic;
+  for i = 1:inner
+    p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x'; %#ok<NASGU>
+  end
+  blas_times(r) = toc(start) / inner;
+end
+results = {'first_step', first, 0; 'step_times', step_times, 1; 'blas_times', blas_times, 1};
+end
