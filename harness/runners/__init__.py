@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from .base import PortError, Runner, TaskResult
 from .julia import JuliaRunner
+from .octave import OctaveRunner
 from .python import PythonRunner
 from .scilab import ScilabRunner
 
-RUNNERS: dict[str, Runner] = {r.name: r for r in (PythonRunner(), JuliaRunner(), ScilabRunner())}
+RUNNERS: dict[str, Runner] = {r.name: r for r in (PythonRunner(), JuliaRunner(), ScilabRunner(), OctaveRunner())}
 LANGS = tuple(RUNNERS)
 
 
