@@ -96,7 +96,8 @@ end
 function openblas_symbol(path::String, suffix::String, name::String)
     handle = Libdl.dlopen(path; throw_error=false)
     handle === nothing && return C_NULL
-    return Libdl.dlsym_e(handle, "openblas_" * name * suffix)
+    f = Libdl.dlsym(handle, "openblas_" * name * suffix; throw_error=false)
+    return f === nothing ? C_NULL : f
 end
 
 "An OpenBLAS function returning a C string, called; `missing` when it is not there."
