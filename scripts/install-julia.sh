@@ -142,8 +142,9 @@ if [ -z "$MIRROR" ]; then
 fi
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
-# The keyring that verifies bullseye's Release file. Debian 12's and 13's debian-archive-keyring both carry the
-# bullseye keys; bullseye's Release is also signed by the newer releases' automatic keys.
+# The keyring that verifies bullseye's InRelease file, which is signed by the Debian 11 archive and release keys
+# and by the Debian 12 archive key. debian-archive-keyring carries all three on Debian 12 and on Debian 13
+# (2025.1, checked), so signatures are verified on both; apt refuses the lists otherwise, and so does this script.
 KEYRING=
 for k in /usr/share/keyrings/debian-archive-keyring.gpg /usr/share/keyrings/debian-archive-keyring.pgp; do
   [ -s "$k" ] && { KEYRING=$k; break; }
