@@ -94,6 +94,22 @@ function [threads, how] = blas_threads()
     how = "no thread variable set: OpenBLAS uses one thread per available CPU (nproc)";
 endfunction
 
+// glibc's malloc settings from the environment: Scilab allocates a new matrix for every result, and with
+// glibc's defaults the heap is trimmed and regrown (page faults) many times per training step.
+function s = malloc_settings()
+    s = [];
+    for var = ["GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"]
+        if getenv(var, "") <> "" then
+            s($ + 1) = var + "=" + getenv(var);
+        end
+    end
+    if s == [] then
+        s = "glibc defaults";
+    else
+        s = strcat(s, " ");
+    end
+endfunction
+
 function result = task_info(config, inputs, ndim_of, out_dir)
     [blas, core] = loaded_blas();
     [threads, how] = blas_threads();
@@ -103,6 +119,7 @@ function result = task_info(config, inputs, ndim_of, out_dir)
              "blas_core " + core;
              "blas_threads " + string(threads);
              "blas_threads_source " + how;
+             "malloc " + malloc_settings();
              "clock tic/toc (gettimeofday wall clock, 1 us resolution, corrected across midnight)"];
     mkdir(out_dir);
     mputl(text, out_dir + "/info.txt");

@@ -121,7 +121,7 @@ function out = one_hot(t, classes)
     end
     n = size(t, "*");
     out = zeros(classes, n);
-    out(sub2ind([classes, n], matrix(t, 1, n), 1:n)) = 1;
+    out((0:n - 1) * classes + matrix(t, 1, n)) = 1;  // linear index of (t(j), j)
 endfunction
 
 // SoftmaxWithLoss: softmax followed by the mean cross-entropy over the batch.
