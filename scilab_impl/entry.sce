@@ -80,8 +80,13 @@ function core = openblas_core()
 endfunction
 
 // The thread count OpenBLAS takes at load time: OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else
-// OMP_NUM_THREADS, else one per available CPU.
-function [threads, how] = blas_threads()
+// OMP_NUM_THREADS, else one per available CPU. Any other BLAS found here (the reference BLAS) has one.
+function [threads, how] = blas_threads(blas)
+    if part(blas, 1:8) <> "OpenBLAS" then
+        threads = 1;
+        how = "not OpenBLAS: the reference BLAS is single-threaded";
+        return
+    end
     for var = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
         value = getenv(var, "");
         if value <> "" & strtod(value) > 0 then
@@ -112,7 +117,7 @@ endfunction
 
 function result = task_info(config, inputs, ndim_of, out_dir)
     [blas, core] = loaded_blas();
-    [threads, how] = blas_threads();
+    [threads, how] = blas_threads(blas);
     v = getversion("scilab");
     text = ["version Scilab " + strcat(string(v(1:3)), ".") + " (" + getversion() + ")";
              "blas " + blas;
