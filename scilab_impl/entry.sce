@@ -5,9 +5,10 @@
 
 funcprot(0);
 
-// Python/NumPy-style 0-based labels (an N x 1 column as read) to 1-based labels, one per column (1 x N).
+// 0-based labels or row numbers (an N x 1 column of integers, as read) to 1-based doubles, one per column
+// (1 x N).
 function t = labels_row(t)
-    t = matrix(t, 1, -1) + 1;
+    t = double(matrix(t, 1, -1)) + 1;
 endfunction
 
 function params = param_inputs(inputs)
@@ -84,7 +85,7 @@ endfunction
 function [threads, how] = blas_threads(blas)
     if part(blas, 1:8) <> "OpenBLAS" then
         threads = 1;
-        how = "not OpenBLAS: the reference BLAS is single-threaded";
+        how = "the loaded BLAS is not OpenBLAS: taken as single-threaded (the reference BLAS is)";
         return
     end
     for var = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
@@ -120,12 +121,12 @@ function result = task_info(config, inputs, ndim_of, out_dir)
     [threads, how] = blas_threads(blas);
     v = getversion("scilab");
     text = ["version Scilab " + strcat(string(v(1:3)), ".") + " (" + getversion() + ")";
-             "blas " + blas;
-             "blas_core " + core;
-             "blas_threads " + string(threads);
-             "blas_threads_source " + how;
-             "malloc " + malloc_settings();
-             "clock tic/toc (gettimeofday wall clock, 1 us resolution, corrected across midnight)"];
+            "blas " + blas;
+            "blas_core " + core;
+            "blas_threads " + string(threads);
+            "blas_threads_source " + how;
+            "malloc " + malloc_settings();
+            "clock tic/toc (gettimeofday wall clock, 1 us resolution, corrected across midnight)"];
     mkdir(out_dir);
     mputl(text, out_dir + "/info.txt");
     result = struct();
@@ -224,12 +225,11 @@ endfunction
 
 function [result, ndim_of] = task_train(config, inputs, ndim_of, out_dir)
     net = TwoLayerNet(param_inputs(inputs));
-    x_train = inputs.x_train / 255;
-    x_test = inputs.x_test / 255;
+    x_train = double(inputs.x_train) / 255;
+    x_test = double(inputs.x_test) / 255;
     t_train = labels_row(inputs.t_train);
     t_test = labels_row(inputs.t_test);
-    batches = inputs.batches + 1;
-    inputs = [];  // the 8-bit images are no longer needed
+    batches = double(inputs.batches) + 1;  // B x I: the samples of step i are column i
     [result, net] = train(net, x_train, t_train, x_test, t_test, batches, strtod(config.lr), ..
                           strtod(config.eval_every), progress);
     for name = PARAM_NAMES()

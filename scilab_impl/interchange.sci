@@ -29,7 +29,8 @@ function [fmt, nbytes] = interchange_format(dtype)
     end
 endfunction
 
-// Reads every array named in folder/manifest.txt into a struct of doubles (field = array name);
+// Reads every array named in folder/manifest.txt into a struct (field = array name): float64 arrays as
+// doubles, int64 and uint8 arrays as Scilab integers of those types;
 // ndim_of(name) is each array's logical number of dimensions (0, 1 or 2).
 function [arrays, ndim_of] = interchange_read(folder)
     path = folder + "/manifest.txt";
@@ -67,7 +68,11 @@ function [arrays, ndim_of] = interchange_read(folder)
         values = [];
         if count > 0 then
             fd = mopen(bin_file, "rb");
-            values = mget(count, fmt, fd);
+            if fmt == "dl" then
+                values = mget(count, fmt, fd);
+            else
+                values = mgeti(count, fmt, fd);  // int64 and uint8 stay integers (MNIST: 47 MB, not 376)
+            end
             mclose(fd);
         end
         if nd == 0 then
