@@ -1,30 +1,19 @@
-% Affine: out = W * x + b, one sample per column (the reference's x . W + b, transposed).
+function layer = Affine(W, b)
+% AFFINE  The Affine layer: out = W * x + b, one sample per column (the reference's x . W + b, transposed).
 %
-% W is M x D (the transpose of the reference's D x M), b is M x 1 and is added to every column.
-% Backward: dx = W' * dout, dW = dout * x', db = the sum of dout over the batch (over columns).
-classdef Affine < handle
-  properties
-    W    % M x D
-    b    % M x 1
-    x    % the forward input, kept for backward
-    dW   % set by backward
-    db   % set by backward
-  end
-  methods
-    function obj = Affine(W, b)
-      obj.W = W;
-      obj.b = b;
-    end
+%   layer = Affine(W, b);  [layer, out] = layer.forward(layer, x);  [layer, dx] = layer.backward(layer, dout);
+%   W is M x D (the transpose of the reference's D x M) and b is M x 1, added to every column. Backward
+%   returns dx = W' * dout and sets layer.dW = dout * x' and layer.db = the sum of dout over the batch.
+layer = struct('W', W, 'b', b, 'x', [], 'dW', [], 'db', [], 'forward', @forward, 'backward', @backward);
+end
 
-    function out = forward(obj, x)
-      obj.x = x;
-      out = obj.W * x + obj.b;
-    end
+function [layer, out] = forward(layer, x)
+layer.x = x;
+out = layer.W * x + layer.b;
+end
 
-    function dx = backward(obj, dout)
-      dx = obj.W' * dout;
-      obj.dW = dout * obj.x';
-      obj.db = sum(dout, 2);
-    end
-  end
+function [layer, dx] = backward(layer, dout)
+dx = layer.W' * dout;
+layer.dW = dout * layer.x';
+layer.db = sum(dout, 2);
 end

@@ -1,27 +1,19 @@
-% MatMul: out = W * x (the reference's x . W, transposed: one sample per column).
+function layer = MatMul(W)
+% MATMUL  The MatMul layer: out = W * x (the reference's x . W, transposed: one sample per column).
 %
-% The Octave port holds the transpose of every matrix of the Python reference (docs/interchange.md):
-% x is D x N (one sample per column) and W is M x D, so the reference's x . W is W * x here.
-% Backward: dW = dout * x' (the reference's x' . dout), dx = W' * dout (the reference's dout . W').
-classdef MatMul < handle
-  properties
-    W    % M x D
-    x    % the forward input, kept for backward
-    dW   % set by backward
-  end
-  methods
-    function obj = MatMul(W)
-      obj.W = W;
-    end
+%   layer = MatMul(W);  [layer, out] = layer.forward(layer, x);  [layer, dx] = layer.backward(layer, dout);
+%   The Octave port holds the transpose of every matrix of the Python reference (docs/interchange.md): x is
+%   D x N and W is M x D. Backward sets layer.dW = dout * x' (the reference's x' . dout) and returns
+%   dx = W' * dout (the reference's dout . W'). A layer is a struct: forward and backward return it updated.
+layer = struct('W', W, 'x', [], 'dW', [], 'forward', @forward, 'backward', @backward);
+end
 
-    function out = forward(obj, x)
-      obj.x = x;
-      out = obj.W * x;
-    end
+function [layer, out] = forward(layer, x)
+layer.x = x;
+out = layer.W * x;
+end
 
-    function dx = backward(obj, dout)
-      obj.dW = dout * obj.x';
-      dx = obj.W' * dout;
-    end
-  end
+function [layer, dx] = backward(layer, dout)
+layer.dW = dout * layer.x';
+dx = layer.W' * dout;
 end

@@ -1,19 +1,17 @@
-% Mul: out = x .* y (element-wise); backward: dx = dout .* y, dy = dout .* x.
-classdef Mul < handle
-  properties
-    x
-    y
-  end
-  methods
-    function out = forward(obj, x, y)
-      obj.x = x;
-      obj.y = y;
-      out = x .* y;
-    end
+function layer = Mul()
+% MUL  The Mul layer: out = x .* y (element-wise); backward: dx = dout .* y, dy = dout .* x.
+%
+%   layer = Mul();  [layer, out] = layer.forward(layer, x, y);  [layer, dx, dy] = layer.backward(layer, dout);
+layer = struct('x', [], 'y', [], 'forward', @forward, 'backward', @backward);
+end
 
-    function [dx, dy] = backward(obj, dout)
-      dx = dout .* obj.y;
-      dy = dout .* obj.x;
-    end
-  end
+function [layer, out] = forward(layer, x, y)
+layer.x = x;
+layer.y = y;
+out = x .* y;
+end
+
+function [layer, dx, dy] = backward(layer, dout)
+dx = dout .* layer.y;
+dy = dout .* layer.x;
 end

@@ -1,18 +1,17 @@
-% Relu: out = max(x, 0). The mask is x <= 0 (as in the book), so the gradient at exactly 0 is 0.
-classdef Relu < handle
-  properties
-    mask   % logical, true where x <= 0
-  end
-  methods
-    function out = forward(obj, x)
-      obj.mask = x <= 0;
-      out = x;
-      out(obj.mask) = 0;
-    end
+function layer = Relu()
+% RELU  The Relu layer: out = max(x, 0). The mask is x <= 0 (as in the book): the gradient at exactly 0 is 0.
+%
+%   layer = Relu();  [layer, out] = layer.forward(layer, x);  [layer, dx] = layer.backward(layer, dout);
+layer = struct('mask', [], 'forward', @forward, 'backward', @backward);
+end
 
-    function dx = backward(obj, dout)
-      dx = dout;
-      dx(obj.mask) = 0;
-    end
-  end
+function [layer, out] = forward(layer, x)
+layer.mask = x <= 0;
+out = x;
+out(layer.mask) = 0;
+end
+
+function [layer, dx] = backward(layer, dout)
+dx = dout;
+dx(layer.mask) = 0;
 end

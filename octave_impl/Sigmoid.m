@@ -1,22 +1,16 @@
-% Sigmoid: out = 1 ./ (1 + exp(-x)); backward uses the saved output: dout .* out .* (1 - out).
-% Sigmoid.sigmoid(x) is the plain function (the reference's layers.sigmoid), also used by perceptron.
-classdef Sigmoid < handle
-  properties
-    out
-  end
-  methods
-    function out = forward(obj, x)
-      obj.out = Sigmoid.sigmoid(x);
-      out = obj.out;
-    end
+function layer = Sigmoid()
+% SIGMOID  The Sigmoid layer: out = 1 ./ (1 + exp(-x)); backward uses the saved output:
+%   dx = dout .* out .* (1 - out).
+%
+%   layer = Sigmoid();  [layer, out] = layer.forward(layer, x);  [layer, dx] = layer.backward(layer, dout);
+layer = struct('out', [], 'forward', @forward, 'backward', @backward);
+end
 
-    function dx = backward(obj, dout)
-      dx = dout .* obj.out .* (1 - obj.out);
-    end
-  end
-  methods (Static)
-    function y = sigmoid(x)
-      y = 1 ./ (1 + exp(-x));
-    end
-  end
+function [layer, out] = forward(layer, x)
+out = layers.sigmoid(x);
+layer.out = out;
+end
+
+function [layer, dx] = backward(layer, dout)
+dx = dout .* layer.out .* (1 - layer.out);
 end

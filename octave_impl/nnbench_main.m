@@ -162,13 +162,13 @@ end
 if ~strcmp(config.model, 'two_layer_net')
   error('unknown model ''%s''', config.model);
 end
-require_inputs(inputs, TwoLayerNet.PARAM_NAMES);
+require_inputs(inputs, {'W1', 'b1', 'W2', 'b2'});
 net = TwoLayerNet(inputs);
 if numerical
-  grads = net.numerical_gradient(x, t);
-  L = net.loss(x, t);
+  grads = net.numerical_gradient(net, x, t);
+  [~, L] = net.loss(net, x, t);
 else
-  [L, grads] = net.gradient(x, t);
+  [~, L, grads] = net.gradient(net, x, t);
 end
 results = {'loss', L, 0; 'W1', grads.W1, 2; 'b1', grads.b1, 1; 'W2', grads.W2, 2; 'b2', grads.b2, 1};
 end
@@ -178,29 +178,29 @@ require_inputs(g, {'matmul_x', 'matmul_W', 'matmul_dout', 'add_x', 'add_y', 'add
                    'mul_dout', 'relu_x', 'relu_dout', 'sigmoid_x', 'sigmoid_dout', 'affine_x', 'affine_W', ...
                    'affine_b', 'affine_dout', 'softmax_x', 'softmax_t'});
 layer = MatMul(g.matmul_W);
-matmul_out = layer.forward(g.matmul_x);
-matmul_dx = layer.backward(g.matmul_dout);
+[layer, matmul_out] = layer.forward(layer, g.matmul_x);
+[layer, matmul_dx] = layer.backward(layer, g.matmul_dout);
 matmul_dW = layer.dW;
 layer = Add();
-add_out = layer.forward(g.add_x, g.add_y);
-[add_dx, add_dy] = layer.backward(g.add_dout);
+[layer, add_out] = layer.forward(layer, g.add_x, g.add_y);
+[~, add_dx, add_dy] = layer.backward(layer, g.add_dout);
 layer = Mul();
-mul_out = layer.forward(g.mul_x, g.mul_y);
-[mul_dx, mul_dy] = layer.backward(g.mul_dout);
+[layer, mul_out] = layer.forward(layer, g.mul_x, g.mul_y);
+[~, mul_dx, mul_dy] = layer.backward(layer, g.mul_dout);
 layer = Relu();
-relu_out = layer.forward(g.relu_x);
-relu_dx = layer.backward(g.relu_dout);
+[layer, relu_out] = layer.forward(layer, g.relu_x);
+[~, relu_dx] = layer.backward(layer, g.relu_dout);
 layer = Sigmoid();
-sigmoid_out = layer.forward(g.sigmoid_x);
-sigmoid_dx = layer.backward(g.sigmoid_dout);
+[layer, sigmoid_out] = layer.forward(layer, g.sigmoid_x);
+[~, sigmoid_dx] = layer.backward(layer, g.sigmoid_dout);
 layer = Affine(g.affine_W, g.affine_b);
-affine_out = layer.forward(g.affine_x);
-affine_dx = layer.backward(g.affine_dout);
+[layer, affine_out] = layer.forward(layer, g.affine_x);
+[layer, affine_dx] = layer.backward(layer, g.affine_dout);
 affine_dW = layer.dW;
 affine_db = layer.db;
 layer = SoftmaxWithLoss();
-softmax_loss = layer.forward(g.softmax_x, g.softmax_t);
-softmax_dx = layer.backward(1);
+[layer, softmax_loss] = layer.forward(layer, g.softmax_x, g.softmax_t);
+[~, softmax_dx] = layer.backward(layer, 1);
 results = {'matmul_out', matmul_out, 2; 'matmul_dx', matmul_dx, 2; 'matmul_dW', matmul_dW, 2; ...
            'add_out', add_out, 2; 'add_dx', add_dx, 2; 'add_dy', add_dy, 2; ...
            'mul_out', mul_out, 2; 'mul_dx', mul_dx, 2; 'mul_dy', mul_dy, 2; ...
@@ -234,7 +234,7 @@ results = {'W', W, 1; 'b', b, 0; 'losses', losses, 1; 'solved_epoch', solved, 0;
 end
 
 function results = task_train(config, inputs)
-require_inputs(inputs, [TwoLayerNet.PARAM_NAMES, {'batches', 'x_train', 't_train', 'x_test', 't_test'}]);
+require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'batches', 'x_train', 't_train', 'x_test', 't_test'});
 net = TwoLayerNet(inputs);
 x_train = double(inputs.x_train) / 255;
 x_test = double(inputs.x_test) / 255;
@@ -242,9 +242,9 @@ t_train = double(inputs.t_train);
 t_test = double(inputs.t_test);
 iters = size(inputs.batches, 2);
 progress = @(i) print_progress(i, iters);
-result = train(net, x_train, t_train, x_test, t_test, inputs.batches, config_number(config, 'lr'), ...
+[net, result] = train(net, x_train, t_train, x_test, t_test, inputs.batches, config_number(config, 'lr'), ...
                config_number(config, 'eval_every'), progress);
-params = net.get_params();
+params = net.get_params(net);
 results = {'loss', result.loss, 1; 'step_times', result.step_times, 1; ...
            'train_acc', result.train_acc, 1; 'test_acc', result.test_acc, 1; ...
            'W1', params.W1, 2; 'b1', params.b1, 1; 'W2', params.W2, 2; 'b2', params.b2, 1};
@@ -267,26 +267,26 @@ lr = config_number(config, 'lr');
 warmup = config_number(config, 'warmup');
 repeats = config_number(config, 'repeats');
 inner = config_number(config, 'inner');
-require_inputs(inputs, [TwoLayerNet.PARAM_NAMES, {'x', 't'}]);
+require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
 net = TwoLayerNet(inputs);
 x = inputs.x;
 t = inputs.t;
 start = tic;
-sgd_step(net, x, t, lr);
+net = sgd_step(net, x, t, lr);
 first = toc(start);
 for i = 1:warmup
-  sgd_step(net, x, t, lr);
+  net = sgd_step(net, x, t, lr);
 end
 step_times = zeros(repeats, 1);
 for r = 1:repeats
   start = tic;
   for i = 1:inner
-    sgd_step(net, x, t, lr);
+    net = sgd_step(net, x, t, lr);
   end
   step_times(r) = toc(start) / inner;
 end
 % The step's six matrix products alone, same shapes (the reference's x . W1 is W1 * x here, and so on).
-params = net.get_params();
+params = net.get_params(net);
 W1 = params.W1;
 W2 = params.W2;
 h = W1 * x;

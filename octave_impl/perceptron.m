@@ -8,7 +8,7 @@ classdef perceptron
   methods (Static)
     function [Z, A] = forward(W, b, X)
       Z = W' * X + b;
-      A = Sigmoid.sigmoid(Z);
+      A = layers.sigmoid(Z);
     end
 
     function E = loss(W, b, X, Y)
