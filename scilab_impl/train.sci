@@ -37,13 +37,14 @@ function [result, net] = train(net, x_train, t_train, x_test, t_test, batches, l
     result = struct("loss", losses, "step_times", step_times, "train_acc", train_acc, "test_acc", test_acc);
 endfunction
 
-// Seconds since the last tic(), wall clock. Scilab's tic/toc is the finest clock it has (microseconds,
-// from gettimeofday), but it is not monotonic: it differences local hour/minute/second fields, so an
-// interval that crosses midnight or a daylight-saving change comes out short by whole hours. Timed
-// regions here are far shorter than an hour, so add those hours back.
+// Seconds since the last tic(), wall clock. Scilab's tic/toc is the finest clock it has (1 us, from
+// gettimeofday) but not a monotonic one: it subtracts local hour/minute/second fields, so an interval
+// that spans midnight or a time-zone or daylight-saving change is off by a multiple of 30 minutes
+// (with TZ changed between tic and toc, toc gives -18000 s). Timed regions here are far shorter than
+// 30 minutes, so such a jump is folded back.
 function t = wall_toc()
     t = toc();
-    if t < 0 then
-        t = t + 3600 * ceil(-t / 3600);
+    if t < 0 | t >= 1800 then
+        t = pmodulo(t, 1800);
     end
 endfunction

@@ -199,3 +199,20 @@ def test_no_name_hides_a_scilab_function(scilab, tmp_path):
     taken = [ln.split()[1] for ln in out.stdout.splitlines() if ln.startswith("taken ")]
     assert out.returncode == 0, out.stderr
     assert not taken, f"names of Scilab functions used in scilab_impl: {taken}"
+
+
+def test_step_clock_survives_a_time_zone_jump(scilab, tmp_path):
+    """tic/toc subtract local clock fields: toc jumps by hours when the local time does (midnight, daylight
+    saving, TZ). wall_toc folds such jumps back for the short intervals the port times."""
+    script = tmp_path / "clock.sce"
+    script.write_text(f'exec("{PORT / "train.sci"}", -1);\n'
+                      'setenv("TZ", "UTC"); tic(); sleep(50); setenv("TZ", "UTC+5"); a = toc();\n'
+                      'setenv("TZ", "UTC"); tic(); sleep(50); setenv("TZ", "UTC+5"); b = wall_toc();\n'
+                      'setenv("TZ", "UTC"); tic(); sleep(50); setenv("TZ", "UTC-1"); c = wall_toc();\n'
+                      'mprintf("clock %.6f %.6f %.6f\\n", a, b, c);\nexit(0);\n')
+    out = subprocess.run([scilab.find().exe, "-nb", "-nouserstartup", "-f", str(script)], capture_output=True,
+                         text=True, timeout=120, stdin=subprocess.DEVNULL)
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("clock "))
+    raw, after_minus_5h, after_plus_1h = map(float, line.split()[1:])
+    assert raw < -17000  # the jump is real (if this fails, Scilab's toc became monotonic: good news)
+    assert 0.04 < after_minus_5h < 5 and 0.04 < after_plus_1h < 5
