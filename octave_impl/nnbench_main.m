@@ -52,9 +52,17 @@ lines = {['version ' version_line], ...
          ['blas_core ' openblas_core(reported)], ...
          ['blas_threads ' threads], ...
          ['blas_threads_source ' how], ...
-         'clock tic/toc (wall clock, microsecond resolution)'};
+         ['clock ' clock_description()]};
 interchange.write_info(out_dir, lines);
 results = cell(0, 3);
+end
+
+function text = clock_description()
+if exist('OCTAVE_VERSION', 'builtin')
+  text = 'tic/toc: Octave''s wall-clock timer (real time in whole microseconds, not monotonic)';
+else
+  text = 'tic/toc: MATLAB''s high-resolution timer';
+end
 end
 
 function text = loaded_blas()

@@ -6,6 +6,7 @@ Install: sudo apt-get install octave libopenblas0-pthread.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -149,6 +150,12 @@ def test_info_names_version_blas_and_threads(octave):
     assert info["blas"] and "loaded: /" in info["blas"], info  # the library file mapped into the process
     assert info["blas_threads"] == "1", info
     assert "OPENBLAS_NUM_THREADS" in info["blas_threads_source"], info
+
+
+def test_info_follows_the_thread_count(octave):
+    cpus = len(os.sched_getaffinity(0))
+    info = octave.run("info", threads=2).info
+    assert info["blas_threads"] == str(min(2, cpus)), info
 
 
 def test_bench_reports_its_timings(octave):
