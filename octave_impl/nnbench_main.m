@@ -46,9 +46,10 @@ else
   version_line = ['MATLAB ' version()];
   reported = version('-blasversion');
 end
-[threads, how] = blas_threads();
+loaded = loaded_blas();
+[threads, how] = blas_threads(reported, loaded);
 lines = {['version ' version_line], ...
-         ['blas ' reported loaded_blas()], ...
+         ['blas ' reported loaded], ...
          ['blas_core ' openblas_core(reported)], ...
          ['blas_threads ' threads], ...
          ['blas_threads_source ' how], ...
@@ -96,22 +97,37 @@ else
 end
 end
 
-function [threads, how] = blas_threads()
+function [threads, how] = blas_threads(reported, loaded)
 % The thread count OpenBLAS takes when it loads: OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else
-% OMP_NUM_THREADS, else one per CPU; never more than the CPUs available to the process.
+% OMP_NUM_THREADS, else one per CPU; never more than the CPUs available to the process, nor than the
+% MAX_THREADS it was built with. Debian's reference BLAS is single-threaded.
+if isempty(strfind(reported, 'OpenBLAS'))
+  if ~isempty(strfind(loaded, '/blas/libblas'))
+    threads = '1';
+    how = 'the reference BLAS (netlib) is single-threaded';
+  else
+    threads = 'unknown';
+    how = 'not OpenBLAS: its thread count cannot be read from here';
+  end
+  return;
+end
 cpus = available_cpus();
+limit = cpus;
+built = regexp(reported, 'MAX_THREADS=(\d+)', 'tokens', 'once');
+if ~isempty(built)
+  limit = min(limit, str2double(built{1}));
+end
 names = {'OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS', 'OMP_NUM_THREADS'};
 for i = 1:numel(names)
   value = str2double(getenv(names{i}));
   if isfinite(value) && value >= 1
-    n = min(floor(value), cpus);
-    threads = sprintf('%d', n);
+    threads = sprintf('%d', min(floor(value), limit));
     how = sprintf('%s=%s in the environment, read by OpenBLAS when it loads (capped at the %d available CPUs)', ...
                   names{i}, getenv(names{i}), cpus);
     return;
   end
 end
-threads = sprintf('%d', cpus);
+threads = sprintf('%d', limit);
 how = sprintf('no thread variable set: OpenBLAS uses one thread per available CPU (%d)', cpus);
 end
 
