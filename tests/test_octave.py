@@ -281,6 +281,7 @@ OCTAVE_PRINTING = re.compile(r"(?<![\w.])(printf|puts|fputs|fdisp)\s*\(")
 OCTAVE_FUNCTIONS = re.compile(r"(?<![\w.])(fflush|stdout|argv|nproc|rename|program_name|columns|rows|index|"
                               r"rindex|postpad|prepad|print_usage|inputname|octave_config_info|getpid)\b")
 OCTAVE_GUARD = re.compile(r"^\s*if\s+exist\(\s*'OCTAVE_VERSION'\s*,\s*'builtin'\s*\)")
+STRING_KEYWORDS = {"case", "if", "elseif", "while", "switch", "return", "otherwise", "else", "until"}
 OPENERS = {"if", "for", "parfor", "while", "switch", "try", "function", "classdef", "methods", "properties",
            "events", "enumeration", "spmd"}
 
@@ -308,7 +309,9 @@ def strip_line(line: str) -> tuple[str, list[str]]:
             before = "".join(out).rstrip()
             prev = before[-1:] if before else ""
             spaced = bool(out) and out[-1].isspace()
-            transpose = (prev.isalnum() or prev in "_)]}.'") and not (spaced and depth > 0)
+            word = re.search(r"([A-Za-z_]\w*)$", before)
+            after_keyword = bool(word) and word.group(1) in STRING_KEYWORDS and before != "".join(out)
+            transpose = (prev.isalnum() or prev in "_)]}.'") and not (spaced and depth > 0) and not after_keyword
             if not transpose:  # a string: skip to its closing quote ('' inside is an escaped quote)
                 j = i + 1
                 while j < len(line):
@@ -434,6 +437,12 @@ def test_scanner_accepts_plain_matlab():
         "  end",
         "else",
         "  n = feature('numcores');",
+        "end",
+        "switch s",
+        "  case 'it''s # fine ! \" %'",
+        "    z = 1;",
+        "  case {'a', 'b'}",
+        "    z = 2;",
         "end",
         "x = 1; %#ok<NASGU>",
         "end",
