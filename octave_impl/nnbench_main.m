@@ -46,11 +46,19 @@ else
   version_line = ['MATLAB ' version()];
   reported = version('-blasversion');
 end
-loaded = loaded_blas();
-[threads, how] = blas_threads(reported, loaded);
+[loaded, libblas] = loaded_blas();
+kind = blas_kind(reported, libblas);
+if strcmp(kind, 'reference')
+  blas = ['reference BLAS (netlib) ' libblas ' (version(''-blas'') says: ' reported loaded ')'];
+  core = 'n/a (reference BLAS)';
+else
+  blas = [reported loaded];
+  core = openblas_core(reported);
+end
+[threads, how] = blas_threads(kind, reported);
 lines = {['version ' version_line], ...
-         ['blas ' reported loaded], ...
-         ['blas_core ' openblas_core(reported)], ...
+         ['blas ' blas], ...
+         ['blas_core ' core], ...
          ['blas_threads ' threads], ...
          ['blas_threads_source ' how], ...
          ['clock ' clock_description()]};
@@ -66,9 +74,11 @@ else
 end
 end
 
-function text = loaded_blas()
-% The BLAS libraries mapped into this process (/proc/self/maps shows the real files behind the links).
+function [text, libblas] = loaded_blas()
+% The BLAS libraries mapped into this process (/proc/self/maps shows the real files behind the links), and
+% the one loaded as libblas.so.3, whose symbols the BLAS calls resolve to.
 text = '';
+libblas = '';
 if ~exist('/proc/self/maps', 'file')
   return;
 end
@@ -78,12 +88,28 @@ for i = 1:numel(maps)
   path = regexp(maps{i}, '(/\S*/lib(open)?blas[^/\s]*\.so[^/\s]*)$', 'tokens', 'once');
   if ~isempty(path) && ~any(strcmp(paths, path{1}))
     paths{end + 1} = path{1}; %#ok<AGROW>
+    if isempty(libblas) && ~isempty(regexp(path{1}, '/libblas\.so', 'once'))
+      libblas = path{1};
+    end
   end
 end
 if isempty(paths)
   text = ', no BLAS library found in /proc/self/maps';
 else
   text = [', loaded: ' strjoin(paths, ', ')];
+end
+end
+
+function kind = blas_kind(reported, libblas)
+% 'openblas', 'reference' or 'other'. Debian picks libblas.so.3 with its alternatives: the reference BLAS
+% lives in .../blas/, OpenBLAS in .../openblas*/. OpenBLAS can also be mapped through liblapack.so.3 while
+% libblas.so.3 is the reference one; version('-blas') then names OpenBLAS, but BLAS calls go to the latter.
+if ~isempty(regexp(libblas, '/blas/libblas', 'once'))
+  kind = 'reference';
+elseif ~isempty(strfind(reported, 'OpenBLAS')) || ~isempty(strfind(libblas, 'openblas'))
+  kind = 'openblas';
+else
+  kind = 'other';
 end
 end
 
@@ -97,18 +123,17 @@ else
 end
 end
 
-function [threads, how] = blas_threads(reported, loaded)
+function [threads, how] = blas_threads(kind, reported)
 % The thread count OpenBLAS takes when it loads: OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else
 % OMP_NUM_THREADS, else one per CPU; never more than the CPUs available to the process, nor than the
 % MAX_THREADS it was built with. Debian's reference BLAS is single-threaded.
-if isempty(strfind(reported, 'OpenBLAS'))
-  if ~isempty(strfind(loaded, '/blas/libblas'))
-    threads = '1';
-    how = 'the reference BLAS (netlib) is single-threaded';
-  else
-    threads = 'unknown';
-    how = 'not OpenBLAS: its thread count cannot be read from here';
-  end
+if strcmp(kind, 'reference')
+  threads = '1';
+  how = 'the reference BLAS (netlib) is single-threaded';
+  return;
+elseif ~strcmp(kind, 'openblas')
+  threads = 'unknown';
+  how = 'not OpenBLAS: its thread count cannot be read from here';
   return;
 end
 cpus = available_cpus();
