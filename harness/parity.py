@@ -4,13 +4,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def rel_diff(a: np.ndarray, ref: np.ndarray) -> float:
-    """Norm-wise relative difference ||a - ref|| / ||ref|| (absolute when ref is all zeros; inf on a shape mismatch)."""
+def rel_diff(a: np.ndarray, ref: np.ndarray, floor: float = 0.0) -> float:
+    """Norm-wise relative difference ||a - ref|| / max(||ref||, floor) (absolute when that is 0; inf on a shape
+    mismatch). A floor keeps arrays that shrink to rounding noise (the perceptron's XOR weights) from
+    turning agreement to 1e-16 into a large relative number."""
     a, ref = np.asarray(a, dtype=np.float64), np.asarray(ref, dtype=np.float64)
     if a.shape != ref.shape:
         return float("inf")
     diff = float(np.linalg.norm((a - ref).ravel()))
-    scale = float(np.linalg.norm(ref.ravel()))
+    scale = max(float(np.linalg.norm(ref.ravel())), floor)
     return diff / scale if scale > 0 else diff
 
 

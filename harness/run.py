@@ -96,7 +96,7 @@ def task_perceptron(ctx: RunContext, lang: str) -> list[Row]:
         if timed:
             rows += series(lang, "perceptron", gate, "epoch_time", out["times"] / s.perceptron_epochs, "s")
             rows.append(Row(lang, "perceptron", gate, "first_epoch_time", "", float(out["first_time"]) / s.perceptron_epochs, "s"))
-        rows += parity_rows(ctx, lang, "perceptron", gate, out, ["W", "b", "losses"])
+        rows += parity_rows(ctx, lang, "perceptron", gate, out, ["W", "b", "losses"], floor=1.0)
     return rows
 
 
@@ -190,7 +190,8 @@ def inner_steps(ctx: RunContext, lang: str, hidden: int, batch: int) -> int:
     return int(max(1, min(1000, round(ctx.settings.bench_target_s / est))))
 
 
-def parity_rows(ctx: RunContext, lang: str, task: str, case: str, out: dict, names: list[str]) -> list[Row]:
+def parity_rows(ctx: RunContext, lang: str, task: str, case: str, out: dict, names: list[str],
+                floor: float = 0.0) -> list[Row]:
     """Stores Python's result as the reference, and compares every other language's with it."""
     key = (task, case)
     if lang == "python":
@@ -199,7 +200,7 @@ def parity_rows(ctx: RunContext, lang: str, task: str, case: str, out: dict, nam
     ref = ctx.reference.get(key)
     if ref is None:
         return []
-    return [Row(lang, task, case, "vs_python_rel", n, rel_diff(out[n], ref[n])) for n in names]
+    return [Row(lang, task, case, "vs_python_rel", n, rel_diff(out[n], ref[n], floor)) for n in names]
 
 
 def record_language(run_dir: Path, lang: str, info: dict) -> None:
