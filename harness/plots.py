@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .report import _one, _steps, _vals, languages, parse_case  # noqa: E402
+from .report import _one, _steps, _vals, first_step, languages, parse_case  # noqa: E402
 from .stats import summary  # noqa: E402
 
 COLORS = {"python": "#3572A5", "julia": "#9558B2", "octave": "#E16737", "scilab": "#2E8B57"}
@@ -169,9 +169,8 @@ def startup(df, langs):
     rows = []
     for lang in langs:
         s = summary(_vals(df, lang, "startup", "startup_time"))
-        first = df[(df.lang == lang) & (df.task == "train") & (df.metric == "step_time") & (df["index"].astype(str) == "0")]
         steady = summary(_steps(df, lang))["median"]
-        rows.append((lang, s["median"], float(first.value.iloc[0]) if len(first) else np.nan, steady))
+        rows.append((lang, s["median"], first_step(df, lang), steady))
     if not any(np.isfinite(r[1]) for r in rows):
         return None
     fig, ax = plt.subplots(figsize=(8, 4))
