@@ -26,9 +26,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             continue
         for key in ("version", "blas", "blas_threads"):
             print(f"{'':8}          {key:12} {info.get(key, 'not reported')}")
-    from .data import FILES, _verified, default_dir
+    from .data import FILES, verified, default_dir
     folder = Path(args.data_dir) if args.data_dir else default_dir()
-    ok = _verified(folder) if folder.is_dir() else {n: False for n in FILES}
+    ok = verified(folder) if folder.is_dir() else {n: False for n in FILES}
     print(f"{'mnist':8} {'ok      ' if all(ok.values()) else 'MISSING '} {folder}  ({sum(ok.values())} of 4 files verified)"
           + ("" if all(ok.values()) else "\n                  get it: python -m harness data"))
     return 0 if missing == 0 else 1

@@ -75,7 +75,7 @@ def read_idx(path: Path) -> np.ndarray:
 
 # ---- sources ---------------------------------------------------------------------------------------------
 
-def _verified(folder: Path) -> dict[str, bool]:
+def verified(folder: Path) -> dict[str, bool]:
     return {name: (folder / name).is_file() and md5(folder / name) == digest for name, digest in FILES.items()}
 
 
@@ -128,7 +128,7 @@ def ensure_mnist(folder: Path | None = None, log: Log = print, timeout: float = 
     """Makes sure the folder holds all four verified IDX files, fetching what is missing or bad."""
     folder = Path(folder) if folder is not None else default_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    ok = _verified(folder)
+    ok = verified(folder)
     for name, good in ok.items():
         if not good and (folder / name).exists():
             log(f"  {folder / name} fails its MD5: removed, will fetch again")
@@ -149,7 +149,7 @@ def ensure_mnist(folder: Path | None = None, log: Log = print, timeout: float = 
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line of the final message
             reason = str(getattr(exc, "reason", "") or exc).strip() or type(exc).__name__
             tried.append(f"{label}: {reason}")
-        ok = _verified(folder)
+        ok = verified(folder)
     missing = [n for n, good in ok.items() if not good]
     if missing:
         raise DataError(f"could not get verified MNIST files ({', '.join(missing)}); tried: " + "; ".join(tried))

@@ -49,7 +49,7 @@ def test_corrupted_copy_of_the_real_file_is_rejected_and_refetched(tmp_path):
     """With the real MNIST in the cache (the set-up puts it there), flip one byte of a copy: it must fail its MD5,
     and the next source must bring a good copy back."""
     cache = data.default_dir()
-    if not all(data._verified(cache).values()):
+    if not all(data.verified(cache).values()):
         pytest.skip("MNIST not in the cache: run `python -m harness data`")
     for name in data.FILES:
         (tmp_path / name).write_bytes((cache / name).read_bytes())
@@ -57,7 +57,7 @@ def test_corrupted_copy_of_the_real_file_is_rejected_and_refetched(tmp_path):
     raw = bytearray((tmp_path / name).read_bytes())
     raw[100] ^= 1
     (tmp_path / name).write_bytes(bytes(raw))
-    assert not data._verified(tmp_path)[name]
+    assert not data.verified(tmp_path)[name]
     source = {}
 
     def fake_mirror(folder, missing, log, timeout):  # a source that serves the good file
@@ -73,12 +73,12 @@ def test_corrupted_copy_of_the_real_file_is_rejected_and_refetched(tmp_path):
     finally:
         mod._from_mirror = original
     assert source["asked"] == [name]
-    assert all(data._verified(tmp_path).values())
+    assert all(data.verified(tmp_path).values())
 
 
 def test_load_mnist_scales_to_unit_interval():
     cache = data.default_dir()
-    if not all(data._verified(cache).values()):
+    if not all(data.verified(cache).values()):
         pytest.skip("MNIST not in the cache: run `python -m harness data`")
     x, t, xt, tt = data.load_mnist(cache, log=lambda m: None)
     assert x.shape == (60000, 784) and xt.shape == (10000, 784) and x.dtype == np.float64
