@@ -72,6 +72,11 @@ class Runner:
             env[var] = str(threads)
         return env
 
+    def failure_reason(self, output: str) -> str | None:
+        """The line of a failed run's output that explains it: the first one starting with `error`."""
+        errors = [ln.strip() for ln in output.splitlines() if ln.lower().lstrip().startswith("error")]
+        return errors[0] if errors else None
+
     def available(self) -> bool:
         return self.find() is not None
 
@@ -144,8 +149,7 @@ class Runner:
         output = "\n".join(tail)
         out_dir = task_dir / "out"
         if proc.returncode != 0 or not (out_dir / "manifest.txt").is_file():
-            errors = [ln for ln in tail if ln.lower().lstrip().startswith("error")]
-            what = errors[0].strip() if errors else f"exited with code {proc.returncode}"
+            what = self.failure_reason(output) or f"exited with code {proc.returncode}"
             if proc.returncode == 0:
                 what = "exited without writing its results"
             raise PortError(self.name, what, output)
