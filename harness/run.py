@@ -288,7 +288,9 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     for lang in langs:
         runner = get_runner(lang)
         if not runner.available():
-            reason = f"{runner.missing_reason()}; install: {runner.install_hint}"
+            reason = runner.missing_reason()
+            if runner.install_hint not in reason:
+                reason += f"; install: {runner.install_hint}"
             log(f"{lang}: missing ({reason})")
             results.add([Row(lang, "all", "", "status", "", 0, "", "missing: " + reason)])
             continue
