@@ -6,12 +6,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import inputs as mk
-from .parity import rel_diff
+from .parity import max_rel_each, rel_diff
 from .runners import get_runner
 
 GRAD_TOL = 1e-12  # norm-wise relative, port backprop vs reference backprop (same maths, different rounding)
 LAYER_TOL = 1e-12
 TRAIN_LOSS_TOL = 1e-9  # relative, at every recorded step of a short training run
+# The benchmark's own parity on long runs (the book's 10000 steps, the perceptron's 2000 epochs): rounding
+# differences of 1e-16 could grow over so many updates, so the bound is looser; a port that computes something
+# else is off by far more than this.
+RUN_TRAIN_TOL = 1e-6
 # Backprop vs central differences (h = 1e-4) inside one language: truncation error is ~1e-8 relative for the
 # smooth parts; a perturbation that crosses a ReLU kink can do worse in W1/b1 (DESIGN.md).
 NUMERICAL_TOL = 1e-6
@@ -84,9 +88,6 @@ def train_rows(lang: str, seed: int = 0, timeout: float = 600) -> list[Row]:
     ref = get_runner("python").run("train", config, data).arrays
     got = get_runner(lang).run("train", config, data, timeout=timeout).arrays
     rows = compare(lang, "train", got, ref, GRAD_TOL, ["W1", "b1", "W2", "b2", "train_acc", "test_acc"])
-    # every step's loss, relative to that step's reference loss
-    loss = got.get("loss")
-    worst = float("inf") if loss is None or loss.shape != ref["loss"].shape else float(
-        np.max(np.abs(loss - ref["loss"]) / np.abs(ref["loss"])))
+    worst = max_rel_each(got["loss"], ref["loss"]) if "loss" in got else float("inf")
     rows.append(Row(lang, "train", "loss (max relative, every step)", worst, TRAIN_LOSS_TOL))
     return rows

@@ -16,8 +16,13 @@ def rel_diff(a: np.ndarray, ref: np.ndarray, floor: float = 0.0) -> float:
     return diff / scale if scale > 0 else diff
 
 
-def max_abs_diff(a: np.ndarray, ref: np.ndarray) -> float:
+def max_rel_each(a: np.ndarray, ref: np.ndarray) -> float:
+    """The largest element-wise relative difference |a - ref| / |ref| (absolute where ref is 0; inf on a shape
+    mismatch): for curves such as a loss per step, where every point must agree, not just the whole."""
     a, ref = np.asarray(a, dtype=np.float64), np.asarray(ref, dtype=np.float64)
     if a.shape != ref.shape:
         return float("inf")
-    return float(np.max(np.abs(a - ref))) if a.size else 0.0
+    if not a.size:
+        return 0.0
+    scale = np.where(ref == 0, 1.0, np.abs(ref))
+    return float(np.max(np.abs(a - ref) / scale))

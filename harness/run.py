@@ -15,7 +15,8 @@ import numpy as np
 
 from . import inputs as mk
 from .data import load_raw
-from .parity import rel_diff
+from .check import GRAD_TOL, RUN_TRAIN_TOL
+from .parity import max_rel_each, rel_diff
 from .progress import Progress
 from .results import ResultsFile, Row, series
 from .runners import RUNNERS, PortError, get_runner
@@ -43,10 +44,11 @@ class Settings:
     scaling_batch: tuple[int, ...] = (1, 10, 100, 1000)
     gradcheck_batch: int = 3
     tasks: tuple[str, ...] = ("startup", "perceptron", "gradcheck", "train", "scaling")
+    quick_version: bool = False
 
     @classmethod
     def quick(cls) -> "Settings":
-        return cls(iters=600, eval_every=100, perceptron_epochs=500, perceptron_repeats=3, startup_repeats=3,
+        return cls(quick_version=True, iters=600, eval_every=100, perceptron_epochs=500, perceptron_repeats=3, startup_repeats=3,
                    bench_repeats=5, bench_target_s=0.02, scaling_hidden=(50, 200, 800), scaling_batch=(1, 100, 1000))
 
 
@@ -62,7 +64,6 @@ class RunContext:
     data_dir: Path | None = None
     log: Callable[[str], None] = print
     reference: dict = field(default_factory=dict)  # Python's results, for parity
-    failed: list[str] = field(default_factory=list)
     _mnist: dict | None = None
 
     @property
@@ -89,6 +90,8 @@ def task_perceptron(ctx: RunContext, lang: str) -> list[Row]:
         timed = gate == "AND"  # tiny arrays: AND measures per-operation overhead; the others only learn
         config = {"epochs": s.perceptron_epochs, "lr": s.perceptron_lr, "repeats": s.perceptron_repeats if timed else 1}
         out = ctx.run(lang, "perceptron", config, mk.perceptron_inputs(ctx.seed, gate)).arrays
+        need(lang, "perceptron", out, {"W": (2,), "b": (), "losses": (s.perceptron_epochs,), "solved_epoch": (),
+                                       "first_time": (), "times": (config["repeats"],)})
         solved = int(out["solved_epoch"])
         rows += [Row(lang, "perceptron", gate, "solved_epoch", "", solved, "epochs",
                      "never classified all four inputs" if solved < 0 else ""),
@@ -108,6 +111,9 @@ def task_gradcheck(ctx: RunContext, lang: str) -> list[Row]:
     start = time.perf_counter()
     backprop = ctx.run(lang, "grad", {"model": "two_layer_net", "numerical": 0}, data).arrays
     numerical = ctx.run(lang, "grad", {"model": "two_layer_net", "numerical": 1}, data, timeout=1800).arrays
+    shapes = {"loss": (), **{k: v.shape for k, v in data.items() if k not in ("x", "t")}}
+    need(lang, "gradcheck (backprop)", backprop, shapes)
+    need(lang, "gradcheck (numerical)", numerical, shapes)
     rows = []
     for name in ("W1", "b1", "W2", "b2"):
         diff = np.abs(backprop[name] - numerical[name])
@@ -134,8 +140,9 @@ def task_train(ctx: RunContext, lang: str) -> list[Row]:
     out = ctx.run(lang, "train", {"lr": s.lr, "eval_every": s.eval_every}, input_dir=folder,
                   timeout=max(1800, s.iters * 0.5), on_progress=on_progress).arrays
     wall = time.perf_counter() - start
-    if out["train_acc"].shape != (len(evals),):
-        raise PortError(lang, f"train: expected {len(evals)} evaluations, got {out['train_acc'].shape}")
+    params = mk.net_params(ctx.seed, s.hidden)
+    need(lang, "train", out, {"loss": (s.iters,), "step_times": (s.iters,), "train_acc": (len(evals),),
+                              "test_acc": (len(evals),), **{k: v.shape for k, v in params.items()}})
     case = f"hidden={s.hidden} batch={s.batch}"
     rows = series(lang, "train", case, "loss", out["loss"])
     rows += series(lang, "train", case, "step_time", out["step_times"], "s")
@@ -160,6 +167,7 @@ def task_scaling(ctx: RunContext, lang: str) -> list[Row]:
         inner = inner_steps(ctx, lang, hidden, batch)
         config = {"lr": s.lr, "warmup": max(2, inner), "repeats": s.bench_repeats, "inner": inner}
         out = ctx.run(lang, "bench", config, data).arrays
+        need(lang, "bench", out, {"first_step": (), "step_times": (s.bench_repeats,), "blas_times": (s.bench_repeats,)})
         case = f"hidden={hidden} batch={batch}"
         rows += series(lang, "bench", case, "step_time", out["step_times"], "s")
         rows += series(lang, "bench", case, "blas_time", out["blas_times"], "s")
@@ -190,6 +198,11 @@ def inner_steps(ctx: RunContext, lang: str, hidden: int, batch: int) -> int:
     return int(max(1, min(1000, round(ctx.settings.bench_target_s / est))))
 
 
+# Parity tolerance per task (norm-wise relative to Python; per step for loss curves): see check.py.
+PARITY_TOL = {"perceptron": RUN_TRAIN_TOL, "gradcheck": GRAD_TOL, "train": RUN_TRAIN_TOL}
+CURVES = {("train", "loss"), ("perceptron", "losses")}  # compared point by point
+
+
 def parity_rows(ctx: RunContext, lang: str, task: str, case: str, out: dict, names: list[str],
                 floor: float = 0.0) -> list[Row]:
     """Stores Python's result as the reference, and compares every other language's with it."""
@@ -198,9 +211,29 @@ def parity_rows(ctx: RunContext, lang: str, task: str, case: str, out: dict, nam
         ctx.reference[key] = {n: out[n] for n in names}
         return []
     ref = ctx.reference.get(key)
-    if ref is None:
+    if ref is None:  # Python failed this task: nothing to compare with
         return []
-    return [Row(lang, task, case, "vs_python_rel", n, rel_diff(out[n], ref[n], floor)) for n in names]
+    return [Row(lang, task, case, "vs_python_rel", n,
+                max_rel_each(out[n], ref[n]) if (task, n) in CURVES else rel_diff(out[n], ref[n], floor),
+                "", "largest relative difference over the curve" if (task, n) in CURVES else "norm-wise")
+            for n in names]
+
+
+def mismatches(rows: list[Row]) -> list[str]:
+    """The comparisons with Python beyond the task's tolerance, described."""
+    return [f"{r.index} of {r.case or r.task} differs from Python by {r.value:.2e} (tolerance {PARITY_TOL[r.task]:g})"
+            for r in rows if r.metric == "vs_python_rel" and not r.value <= PARITY_TOL[r.task]]
+
+
+def need(lang: str, task: str, out: dict, shapes: dict[str, tuple]) -> None:
+    """Raises PortError unless the port's result has every named array, in its shape, all finite."""
+    for name, shape in shapes.items():
+        if name not in out:
+            raise PortError(lang, f"{task}: the result has no {name!r}")
+        if out[name].shape != shape:
+            raise PortError(lang, f"{task}: {name} has shape {out[name].shape}, expected {shape}")
+        if not np.all(np.isfinite(out[name])):
+            raise PortError(lang, f"{task}: {name} has non-finite values")
 
 
 def record_language(run_dir: Path, lang: str, info: dict) -> None:
@@ -262,28 +295,21 @@ def dgemm_gflops(threads: int, n: int = 2000, repeats: int = 5) -> float:
 
 
 def new_run_dir(base: Path, quick: bool) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(base) / (stamp + ("-quick" if quick else ""))
-    run_dir.mkdir(parents=True, exist_ok=False)
-    return run_dir
+    """results/<date-time>[-quick], with a counter when two runs start in the same second."""
+    name = datetime.now().strftime("%Y%m%d-%H%M%S") + ("-quick" if quick else "")
+    Path(base).mkdir(parents=True, exist_ok=True)
+    for n in range(1, 100):
+        run_dir = Path(base) / (name if n == 1 else f"{name}-{n}")
+        try:
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not make a new run folder in {base}")
 
 
-def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, out_base: Path | None = None,
-        quiet: bool = False, data_dir: Path | None = None, keep_inputs: bool = False,
-        log: Callable[[str], None] = print) -> tuple[Path, list[str]]:
-    """Runs every task for every language; returns the run folder and the list of failures."""
-    if "python" not in langs:
-        langs = ["python", *langs]  # the reference every comparison needs
-    run_dir = new_run_dir(out_base or REPO / "results", settings.iters != Settings().iters)
-    results = ResultsFile(run_dir / "results.csv")
-    env = {"run_id": run_dir.name, "started": datetime.now().isoformat(timespec="seconds"), "seed": seed,
-           "threads": threads, "langs": langs, "settings": {k: v for k, v in settings.__dict__.items()},
-           "machine": machine_record()}
-    write_environment(run_dir, env)
-    log(f"run folder: {run_dir}")
-    log(f"measuring the machine's DGEMM rate ({threads} thread{'s' if threads > 1 else ''})...")
-    gflops = dgemm_gflops(threads)
-    results.add([Row("machine", "dgemm", "n=2000", "gflops", "", gflops, "GFLOP/s")])
+def probe(langs: list[str], threads: int, run_dir: Path, results: ResultsFile, log: Callable[[str], None]) -> list[str]:
+    """The languages that start: each one's version, BLAS and threads are recorded; the others are marked."""
     available = []
     for lang in langs:
         runner = get_runner(lang)
@@ -302,35 +328,73 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
             continue
         record_language(run_dir, lang, info)
         available.append(lang)
-    progress = Progress(total=len(available) * len(settings.tasks), quiet=quiet)
-    ctx = RunContext(run_dir, available, settings, seed, threads, results, progress, data_dir,
-                     log=progress.write)
-    failed = [lang for lang in langs if lang not in available]
+    return available
+
+
+def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, out_base: Path | None = None,
+        quiet: bool = False, data_dir: Path | None = None, keep_inputs: bool = False,
+        log: Callable[[str], None] = print) -> tuple[Path, list[str]]:
+    """Runs every task for every language; returns the run folder and the list of failures."""
+    langs = ["python", *[lang for lang in langs if lang != "python"]]  # the reference runs first: parity needs it
+    run_dir = new_run_dir(out_base or REPO / "results", settings.quick_version)
+    results = ResultsFile(run_dir / "results.csv")
+    env = {"run_id": run_dir.name, "started": datetime.now().isoformat(timespec="seconds"), "seed": seed,
+           "threads": threads, "langs": langs, "settings": {k: v for k, v in settings.__dict__.items()},
+           "machine": machine_record()}
+    write_environment(run_dir, env)
+    log(f"run folder: {run_dir}")
+    failed: list[str] = []
+    progress = None
     interrupted = False
     try:
+        log(f"measuring the machine's DGEMM rate ({threads} thread{'s' if threads > 1 else ''})...")
+        results.add([Row("machine", "dgemm", "n=2000", "gflops", "", dgemm_gflops(threads), "GFLOP/s")])
+        available = probe(langs, threads, run_dir, results, log)
+        failed += [lang for lang in langs if lang not in available]
+        progress = Progress(total=len(available) * len(settings.tasks), quiet=quiet)
+        ctx = RunContext(run_dir, available, settings, seed, threads, results, progress, data_dir,
+                         log=progress.write)
         for task in settings.tasks:
             for lang in available:
                 progress.start(lang, task)
-                try:
-                    rows = TASKS[task](ctx, lang)
-                    bad = [r for r in rows if not np.isfinite(r.value)]
-                    if bad:
-                        raise PortError(lang, f"{task}: non-finite value in {bad[0].metric} {bad[0].case} {bad[0].index}")
-                    results.add(rows + [Row(lang, task, "", "status", "", 1)])
-                except PortError as exc:
-                    progress.write(f"FAILED {exc.describe()}")
-                    note = exc.reason + (" | last output: " + " / ".join(exc.tail.splitlines()[-5:]) if exc.tail else "")
-                    results.add([Row(lang, task, "", "status", "", 0, "", note)])
-                    failed.append(f"{lang} {task}")
+                failed += run_task(ctx, task, lang)
                 progress.done()
     except KeyboardInterrupt:  # Ctrl-C: what finished is in results.csv already; say so and stop
         interrupted = True
         failed.append("interrupted")
     finally:
-        progress.close()
+        if progress is not None:
+            progress.close()
         if not keep_inputs:
             shutil.rmtree(run_dir / "inputs", ignore_errors=True)
         env = read_environment(run_dir)
         env["finished" if not interrupted else "interrupted"] = datetime.now().isoformat(timespec="seconds")
         write_environment(run_dir, env)
     return run_dir, failed
+
+
+def run_task(ctx: RunContext, task: str, lang: str) -> list[str]:
+    """One task of one language, its rows written at once; returns the failure, if any, for the summary."""
+    try:
+        rows = TASKS[task](ctx, lang)
+        bad = [r for r in rows if not np.isfinite(r.value)]
+        if bad:
+            raise PortError(lang, f"{task}: non-finite value in {bad[0].metric} {bad[0].case} {bad[0].index}")
+    except PortError as exc:
+        note = exc.reason + (" | last output: " + " / ".join(exc.tail.splitlines()[-5:]) if exc.tail else "")
+        return fail(ctx, lang, task, exc.describe(), note)
+    except (ArithmeticError, LookupError, ValueError, TypeError) as exc:  # results the harness cannot use
+        return fail(ctx, lang, task, f"{lang}: {task}: unusable results ({type(exc).__name__}: {exc})",
+                    f"unusable results: {type(exc).__name__}: {exc}")
+    wrong = mismatches(rows)
+    if wrong:
+        ctx.results.add(rows)
+        return fail(ctx, lang, task, f"{lang}: {task}: " + "; ".join(wrong), "parity: " + "; ".join(wrong))
+    ctx.results.add(rows + [Row(lang, task, "", "status", "", 1)])
+    return []
+
+
+def fail(ctx: RunContext, lang: str, task: str, message: str, note: str) -> list[str]:
+    ctx.progress.write(f"FAILED {message}")
+    ctx.results.add([Row(lang, task, "", "status", "", 0, "", note)])
+    return [f"{lang} {task}"]

@@ -1,6 +1,7 @@
 """The harness itself: statistics, FLOP count, CSV -> report/plots, and a language that crashes or hangs."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -12,12 +13,13 @@ from harness.cli import main
 from harness.results import read_results
 from harness.run import Settings, eval_iterations, run
 from harness.runners.base import Found, PortError, Runner
+from harness.runners.python import PythonRunner
 from harness.stats import flops_per_step, ratio, summary
 
 
 def test_summary_statistics():
     s = summary([5.0, 1.0, 3.0, 2.0, 4.0, np.nan])
-    assert s == {"median": 3.0, "min": 1.0, "iqr": 2.0, "n": 5}
+    assert s == {"median": 3.0, "min": 1.0, "q25": 2.0, "q75": 4.0, "iqr": 2.0, "n": 5}
     assert summary([])["n"] == 0 and np.isnan(summary([])["median"])
 
 
@@ -105,6 +107,75 @@ def test_a_failing_language_does_not_stop_the_run(tmp_path, monkeypatch):
     report = (run_dir / "report.md").read_text()
     assert "## Failures" in report and "**crashy scaling**: error: boom in the fake port" in report
     assert (run_dir / "scaling_batch.png").stat().st_size > 1000
+
+
+class Doctored(PythonRunner):
+    """The Python reference under another name, its results changed on the way back: a port that computes
+    something slightly different (W off by 1e-5), or one that leaves an array out."""
+
+    def __init__(self, name: str, change):
+        self.name, self.change = name, change
+
+    def run(self, task, config=None, inputs=None, **kw):
+        result = super().run(task, config, inputs, **kw)
+        if task == "perceptron":
+            self.change(result.arrays)
+        return result
+
+
+def _perturb(arrays):
+    arrays["W"] = arrays["W"] * (1 + 1e-5)
+
+
+def test_wrong_or_incomplete_results_fail_the_run_and_the_rest_goes_on(tmp_path, monkeypatch):
+    fakes = {"nudged": Doctored("nudged", _perturb), "forgetful": Doctored("forgetful", lambda a: a.pop("solved_epoch"))}
+    import harness.run as run_mod
+    monkeypatch.setattr(run_mod, "RUNNERS", {**runners.RUNNERS, **fakes})
+    monkeypatch.setattr(runners, "RUNNERS", {**runners.RUNNERS, **fakes})
+    settings = Settings.quick()
+    settings.tasks, settings.perceptron_epochs, settings.perceptron_repeats = ("perceptron",), 50, 1
+    # Python listed last: it still runs first, as the reference the others are compared with
+    run_dir, failed = run(["nudged", "forgetful", "python"], settings, out_base=tmp_path, quiet=True, log=lambda m: None)
+    assert failed == ["nudged perceptron", "forgetful perceptron"]
+    df = read_results(run_dir / "results.csv")
+    status = {r.lang: (r.value, r.note) for r in df[df.metric == "status"].itertuples()}
+    assert status["python"] == (1, "")
+    assert status["nudged"][0] == 0 and status["nudged"][1].startswith("parity: W of AND differs from Python by 1")
+    assert status["forgetful"][0] == 0 and "no 'solved_epoch'" in status["forgetful"][1]
+    # the nudged port's rows are kept (its timings are real), with the differences that failed it
+    vs = df[(df.lang == "nudged") & (df.metric == "vs_python_rel") & (df["index"] == "W")]
+    assert len(vs) == 4 and (vs.value < 1e-4).all()
+    assert (vs[vs.case != "XOR"].value > 1e-6).all()  # XOR's W is small: below the floor of 1, the change is too
+    assert main(["plot", str(run_dir)]) == 0
+    assert "**nudged perceptron**: parity: W of AND" in (run_dir / "report.md").read_text()
+
+
+def test_ctrl_c_keeps_what_finished(tmp_path, monkeypatch):
+    import harness.run as run_mod
+    calls = []
+
+    def perceptron(ctx, lang):
+        calls.append(lang)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return run_mod.task_perceptron(ctx, lang)
+
+    monkeypatch.setitem(run_mod.TASKS, "perceptron", perceptron)
+    settings = Settings.quick()
+    settings.tasks, settings.perceptron_epochs, settings.perceptron_repeats = ("perceptron", "startup"), 50, 1
+    fakes = {"twin": Doctored("twin", lambda a: None)}
+    monkeypatch.setattr(run_mod, "RUNNERS", {**runners.RUNNERS, **fakes})
+    monkeypatch.setattr(runners, "RUNNERS", {**runners.RUNNERS, **fakes})
+    run_dir, failed = run(["python", "twin"], settings, out_base=tmp_path, quiet=True, log=lambda m: None)
+    assert failed == ["interrupted"]
+    df = read_results(run_dir / "results.csv")
+    assert set(df.loc[df.metric == "status", "lang"]) == {"python"}  # twin's task never finished
+    assert (df[(df.lang == "python") & (df.metric == "epoch_time")].value > 0).all()
+    assert "startup" not in set(df.task)  # nothing ran after the interruption
+    env = json.loads((run_dir / "environment.json").read_text())
+    assert "interrupted" in env and "finished" not in env
+    assert main(["plot", str(run_dir)]) == 0
+    assert "This run was interrupted" in (run_dir / "report.md").read_text()
 
 
 def _with_timeout(original, seconds):
