@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .report import _one, _steps, _vals, first_step, languages, parse_case  # noqa: E402
+from .check import GRAD_TOL  # noqa: E402
+from .report import _one, _steps, _vals, base_case, first_step, languages, parse_case  # noqa: E402
 from .stats import summary  # noqa: E402
 
 COLORS = {"python": "#3572A5", "julia": "#9558B2", "octave": "#E16737", "scilab": "#2E8B57"}
@@ -45,9 +46,10 @@ def step_time(df, langs):
     fig, ax = plt.subplots(figsize=(7, 4))
     x = np.arange(len(stats))
     med = np.array([s["median"] for _, s in stats]) * 1e3
-    err = np.array([s["iqr"] for _, s in stats]) * 1e3 / 2
-    ax.bar(x, med, yerr=err, capsize=4, color=[color(lang) for lang, _ in stats], label="training step (median, IQR)")
-    case = df.loc[df.task == "train", "case"].iloc[0]
+    err = np.array([[s["median"] - s["q25"], s["q75"] - s["median"]] for _, s in stats]).T * 1e3
+    ax.bar(x, med, yerr=err, capsize=4, color=[color(lang) for lang, _ in stats],
+           label="training step (median; bars: quartiles)")
+    case = base_case(df)
     floors = [summary(_vals(df, lang, "bench", "blas_time", case))["median"] * 1e3 for lang, _ in stats]
     ax.scatter(x, floors, marker="_", s=900, color="black", zorder=3, label="BLAS floor (matrix products alone)")
     ax.set_xticks(x, [lang for lang, _ in stats])
@@ -62,8 +64,7 @@ def _scaling(df, langs, vary: str):
     if part.empty:
         return None
     cases = [parse_case(c) | {"case": c} for c in part.case.unique()]
-    train_case = df.loc[df.task == "train", "case"]
-    base = parse_case(train_case.iloc[0]) if len(train_case) else {"hidden": 50, "batch": 100}
+    base = parse_case(base_case(df) or "hidden=50 batch=100")
     fixed = "batch" if vary == "hidden" else "hidden"
     cases = sorted([c for c in cases if c[fixed] == base[fixed]], key=lambda c: c[vary])
     if len(cases) < 2:
@@ -72,14 +73,14 @@ def _scaling(df, langs, vary: str):
     for lang in langs:
         xs, ys, lo, hi, floor = [], [], [], [], []
         for c in cases:
-            v = _vals(df, lang, "bench", "step_time", c["case"])
-            if not v.size:
+            s = summary(_vals(df, lang, "bench", "step_time", c["case"]))
+            if not s["n"]:
                 continue
             xs.append(c[vary])
-            ys.append(np.median(v))
-            lo.append(np.median(v) - np.percentile(v, 25))
-            hi.append(np.percentile(v, 75) - np.median(v))
-            floor.append(np.median(_vals(df, lang, "bench", "blas_time", c["case"])))
+            ys.append(s["median"])
+            lo.append(s["median"] - s["q25"])
+            hi.append(s["q75"] - s["median"])
+            floor.append(summary(_vals(df, lang, "bench", "blas_time", c["case"]))["median"])
         if xs:
             ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", color=color(lang), label=lang, capsize=3)
             ax.plot(xs, floor, linestyle=":", color=color(lang), alpha=0.7)
@@ -160,8 +161,8 @@ def parity(df, langs):
     if not others:
         return fig
     ax2.set_title("Backprop vs Python's backprop (norm-wise relative)")
-    ax2.axhline(1e-12, color="red", linestyle="--", linewidth=1)
-    ax2.text(x[-1], 1.3e-12, "tolerance 1e-12", color="red", fontsize=8, ha="right")
+    ax2.axhline(GRAD_TOL, color="red", linestyle="--", linewidth=1)
+    ax2.text(x[-1], 1.3 * GRAD_TOL, f"tolerance {GRAD_TOL:g}", color="red", fontsize=8, ha="right")
     return fig
 
 

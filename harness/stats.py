@@ -5,13 +5,15 @@ import numpy as np
 
 
 def summary(samples) -> dict[str, float]:
-    """Median, minimum, IQR and count of a set of timings (NaNs dropped)."""
+    """Median, minimum, quartiles, IQR and count of a set of timings (NaNs dropped)."""
     x = np.asarray(samples, dtype=np.float64)
     x = x[np.isfinite(x)]
     if x.size == 0:
-        return {"median": float("nan"), "min": float("nan"), "iqr": float("nan"), "n": 0}
+        nan = float("nan")
+        return {"median": nan, "min": nan, "q25": nan, "q75": nan, "iqr": nan, "n": 0}
     q25, q50, q75 = np.percentile(x, [25, 50, 75])
-    return {"median": float(q50), "min": float(x.min()), "iqr": float(q75 - q25), "n": int(x.size)}
+    return {"median": float(q50), "min": float(x.min()), "q25": float(q25), "q75": float(q75),
+            "iqr": float(q75 - q25), "n": int(x.size)}
 
 
 def ratio(a, b) -> tuple[float, float]:
