@@ -49,6 +49,8 @@ def cmd_grad(args: argparse.Namespace) -> int:
     from .gradio import InputError, load_npz, save_npz, validate
     try:
         inputs = validate(args.model, load_npz(args.params, "params"), load_npz(args.batch, "batch"))
+        if not args.out.resolve().parent.is_dir():
+            raise InputError(f"out: folder {args.out.resolve().parent} does not exist")
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -63,7 +65,11 @@ def cmd_grad(args: argparse.Namespace) -> int:
     if missing:
         print(f"error: {args.lang} did not return {', '.join(missing)}", file=sys.stderr)
         return 1
-    save_npz(args.out, {n: result.arrays[n] for n in names})
+    try:
+        save_npz(args.out, {n: result.arrays[n] for n in names})
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
     kind = "numerical (central difference)" if args.numerical else "backprop"
     print(f"{args.lang} {kind} gradients of {args.model} written to {args.out} (loss {float(result.arrays['loss']):.12g})")
     return 0
@@ -74,7 +80,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     langs = [lang for lang in parse_langs(args.langs) if lang != "python"] if args.langs else \
         [lang for lang in LANGS if lang != "python" and RUNNERS[lang].available()]
     if not langs:
-        print("no language besides the Python reference is available; see `python -m harness doctor`")
+        print("nothing to compare: check compares the other languages with the Python reference, and "
+              + ("--langs names none of them" if args.langs else "none of them is installed (see `python -m harness doctor`)"))
         return 1
     rows, failures = [], []
     for lang in langs:
@@ -134,8 +141,23 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if not (run_dir / "results.csv").is_file():
         print(f"error: {run_dir / 'results.csv'} does not exist", file=sys.stderr)
         return 2
-    print(f"report: {write_report(run_dir)}")
+    try:
+        print(f"report: {write_report(run_dir)}")
+    except (ValueError, KeyError, OSError) as exc:  # pandas' parser errors are ValueErrors
+        print(f"error: {run_dir / 'results.csv'} is not a results table this harness wrote "
+              f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''})", file=sys.stderr)
+        return 2
     return 0
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def parse_list(text: str, known: tuple[str, ...], what: str) -> list[str]:
@@ -159,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp, timeout: float) -> None:
-        sp.add_argument("--threads", type=int, default=1, help="BLAS threads for every language (default 1)")
+        sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")
         sp.add_argument("--timeout", type=float, default=timeout, help=f"seconds per port process (default {timeout:g})")
 
     sp = sub.add_parser("doctor", help="which language runtimes are found, their versions and BLAS, and MNIST",
@@ -205,9 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--langs", help="comma-separated languages, or all (default: all)")
     sp.add_argument("--quick", action="store_true", help="the same report with fewer iterations and points (about a minute per language)")
     sp.add_argument("--tasks", help=f"comma-separated subset of {','.join(('startup', 'perceptron', 'gradcheck', 'train', 'scaling'))}")
-    sp.add_argument("--iters", type=int, help="training iterations (default 10000, --quick 600)")
+    sp.add_argument("--iters", type=positive_int, help="training iterations (default 10000, --quick 600)")
     sp.add_argument("--seed", type=int, default=0, help="seed of every input (weights, batches, data)")
-    sp.add_argument("--threads", type=int, default=1, help="BLAS threads for every language (default 1)")
+    sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")
     sp.add_argument("--out", help="folder for run folders (default results/)")
     sp.add_argument("--data-dir", help="MNIST folder (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")
     sp.add_argument("--keep-inputs", action="store_true", help="keep the input files written for the ports")

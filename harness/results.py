@@ -50,5 +50,8 @@ def read_results(path: Path):
     import pandas as pd
     df = pd.read_csv(path, dtype={"lang": str, "task": str, "case": str, "metric": str, "unit": str, "note": str},
                      keep_default_na=False, na_values={"value": [""]})
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"no column {missing[0]!r} (expected {', '.join(COLUMNS)})")
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     return df

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from harness.cli import main
+from harness.parity import rel_diff as rel
 
 LANG = "python"  # the other languages' tests run the same comparisons through harness.check
 
@@ -30,10 +31,6 @@ def independent_perceptron(W, b, x, t):
     loss = 0.5 * np.sum((a - t) ** 2)
     g = (a - t) * a * (1 - a)
     return loss, {"W": x.T @ g, "b": np.sum(g)}
-
-
-def rel(a, b):
-    return np.linalg.norm(np.ravel(a - b)) / np.linalg.norm(np.ravel(b))
 
 
 @pytest.fixture
@@ -112,6 +109,15 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(two_layer_files, capsy
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1, err
     assert not (folder / "G.npz").exists()
+
+
+def test_output_folder_that_does_not_exist_is_a_clear_error(two_layer_files, capsys):
+    folder, _, _ = two_layer_files
+    code = main(["grad", "--lang", LANG, "--model", "two_layer_net", "--params", str(folder / "P.npz"),
+                 "--batch", str(folder / "B.npz"), "--out", str(folder / "no" / "G.npz")])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert "does not exist" in err and len(err.splitlines()) == 1, err
 
 
 def test_unreadable_file_is_a_clear_error(tmp_path, capsys):

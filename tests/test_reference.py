@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from harness.parity import rel_diff as rel
 from python_impl import perceptron
 from python_impl.gradient import numerical_gradient
 from python_impl.layers import Add, Affine, MatMul, Mul, Relu, Sigmoid, SoftmaxWithLoss, one_hot
@@ -12,10 +13,6 @@ from python_impl.two_layer_net import TwoLayerNet, init_params
 # Central differences with h = 1e-4 on smooth functions of O(1) values: truncation error ~h^2 = 1e-8,
 # rounding ~eps/h = 1e-12. 1e-7 relative (norm-wise) leaves room for the third derivatives' constants.
 SMOOTH_TOL = 1e-7
-
-
-def rel(a, b):
-    return np.linalg.norm(np.ravel(a - b)) / np.linalg.norm(np.ravel(b))
 
 
 @pytest.fixture

@@ -55,13 +55,22 @@ class TaskResult:
 class Runner:
     name = "?"
     install_hint = ""
+    env_var = ""  # an environment variable that names the executable (checked first), e.g. OCTAVE
+    program = ""  # the executable looked up on PATH next, e.g. octave-cli
 
     def find(self) -> Found | None:
         """The runtime to use, or None when it is missing (then `missing_reason` says why)."""
-        raise NotImplementedError
+        found = from_env(self.env_var) if self.env_var else None
+        if found is not None:
+            return found
+        path = which(self.program) if self.program else None
+        return Found(path, f"{self.program} on PATH") if path else None
 
     def missing_reason(self) -> str:
-        return f"{self.name} runtime not found"
+        if not self.program:
+            return f"{self.name} runtime not found"
+        return (f"{self.program} not found (${self.env_var} unset and no {self.program} on PATH); "
+                f"install it: {self.install_hint}")
 
     def command(self, found: Found, task_dir: Path) -> list[str]:
         raise NotImplementedError

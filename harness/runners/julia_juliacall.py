@@ -38,7 +38,7 @@ def probe(timeout: float = 120.0) -> tuple[bool, str]:
 
 def _probe(timeout: float) -> tuple[bool, str]:
     if importlib.util.find_spec("juliacall") is None:
-        return False, "juliacall is not installed (pip install -e '.[juliacall]')"
+        return False, "juliacall is not installed (it is in the project's dependencies: pip install -e .)"
     try:
         proc = subprocess.run([sys.executable, "-c", PROBE_CODE], capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, cwd=REPO)

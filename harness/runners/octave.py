@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import REPO, Found, Runner, from_env, which
+from .base import REPO, Found, Runner
 
 ENTRY = REPO / "octave_impl" / "entry.m"
 
@@ -17,16 +17,7 @@ EXIT_NOISE = re.compile(r"^error: ignoring .*(execution_exception|while preparin
 class OctaveRunner(Runner):
     name = "octave"
     install_hint = "sudo apt-get install octave libopenblas0-pthread"
-
-    def find(self) -> Found | None:
-        found = from_env("OCTAVE")
-        if found is not None:
-            return found
-        path = which("octave-cli")
-        return Found(path, "octave-cli on PATH") if path else None
-
-    def missing_reason(self) -> str:
-        return f"octave-cli not found ($OCTAVE unset and no octave-cli on PATH); install it: {self.install_hint}"
+    env_var, program = "OCTAVE", "octave-cli"
 
     def command(self, found: Found, task_dir: Path) -> list[str]:
         # --norc: no ~/.octaverc or site startup files; --quiet: no banner. entry.m adds its folder to the path.
