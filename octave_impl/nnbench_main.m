@@ -44,7 +44,11 @@ if exist('OCTAVE_VERSION', 'builtin')
   reported = version('-blas');  % OpenBLAS: its configuration, including the core type it picked at load
 else
   version_line = ['MATLAB ' version()];
-  reported = version('-blasversion');
+  try
+    reported = version('-blas');  % accepted by MATLAB, though not documented
+  catch
+    reported = 'unknown';
+  end
 end
 [loaded, libblas] = loaded_blas();
 kind = blas_kind(reported, libblas);

@@ -11,7 +11,17 @@ function t = labels_row(t)
     t = double(matrix(t, 1, -1)) + 1;
 endfunction
 
+// Stops with a clear error when the task's input lacks one of `names`.
+function need_inputs(inputs, names)
+    for name = names
+        if ~isfield(inputs, name) then
+            error(msprintf("the input has no ''%s'' (this task needs %s)", name, strcat(names, ", ")));
+        end
+    end
+endfunction
+
 function params = param_inputs(inputs)
+    need_inputs(inputs, PARAM_NAMES());
     params = struct("W1", inputs.W1, "b1", inputs.b1, "W2", inputs.W2, "b2", inputs.b2);
 endfunction
 
@@ -137,10 +147,12 @@ function E = perceptron_loss_b(b, W, X, Y)
 endfunction
 
 function [result, ndim_of] = task_grad(config, inputs, ndim_of, out_dir)
+    need_inputs(inputs, ["x", "t"]);
     x = inputs.x;
     t = inputs.t;
     numerical = isfield(config, "numerical") & config.numerical == "1";
     if config.model == "perceptron" then
+        need_inputs(inputs, ["W", "b"]);
         W = inputs.W;
         b = inputs.b;
         t = matrix(t, 1, -1);
@@ -202,6 +214,7 @@ function [result, ndim_of] = task_perceptron(config, inputs, ndim_of, out_dir)
     epochs = strtod(config.epochs);
     lr = strtod(config.lr);
     repeats = strtod(config.repeats);
+    need_inputs(inputs, ["x", "y", "W", "b"]);
     x = inputs.x;
     y = matrix(inputs.y, 1, -1);
     W0 = inputs.W;
@@ -224,6 +237,7 @@ function progress(i, iters)
 endfunction
 
 function [result, ndim_of] = task_train(config, inputs, ndim_of, out_dir)
+    need_inputs(inputs, ["x_train", "t_train", "x_test", "t_test", "batches"]);
     net = TwoLayerNet(param_inputs(inputs));
     x_train = double(inputs.x_train) / 255;
     x_test = double(inputs.x_test) / 255;
@@ -243,6 +257,7 @@ function [result, ndim_of] = task_bench(config, inputs, ndim_of, out_dir)
     warmup = strtod(config.warmup);
     repeats = strtod(config.repeats);
     inner = strtod(config.inner);
+    need_inputs(inputs, ["x", "t"]);
     net = TwoLayerNet(param_inputs(inputs));
     x = inputs.x;
     t = labels_row(inputs.t);

@@ -67,6 +67,7 @@ function [out, self] = Relu_forward(self, x)
 endfunction
 
 function [dx, self] = Relu_backward(self, dout)
+    // as in forward; a masked entry is 0 for every finite dout (a non-finite dout never reaches here in training)
     dx = dout .* ~self.mask;
 endfunction
 
@@ -123,6 +124,9 @@ function out = one_hot(t, classes)
         return
     end
     n = size(t, "*");
+    if or(t < 1 | t > classes | t <> round(t)) then
+        error(msprintf("one_hot: labels must be whole numbers 1..%d (0..%d before the port''s +1)", classes, classes - 1));
+    end
     out = zeros(classes, n);
     out((0:n - 1) * classes + matrix(t, 1, n)) = 1;  // linear index of (t(j), j)
 endfunction
