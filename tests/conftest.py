@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
+from harness import check
 from harness.runners import RUNNERS
 
 
@@ -19,3 +21,13 @@ def require_lang(lang: str) -> None:
     if lang in wanted or "all" in wanted:
         pytest.fail(f"{lang} is required (NNBENCH_REQUIRE_LANGS) but unavailable: {reason}")
     pytest.skip(f"{lang} unavailable: {reason}")
+
+
+def assert_all_ok(rows: list[check.Row]) -> None:
+    """Every row within its tolerance; on failure, the rows over it and the worst values."""
+    assert rows
+    over = [r for r in rows if not r.ok]
+    worst = sorted(rows, key=lambda r: r.value / r.tol if np.isfinite(r.value) else np.inf, reverse=True)[:5]
+    lines = [f"  {r.case} / {r.name}: {r.value:.3e} (tol {r.tol:.0e}){'  OVER' if not r.ok else ''}"
+             for r in over + [r for r in worst if r not in over]]
+    assert not over, f"{len(over)} of {len(rows)} comparisons over tolerance:\n" + "\n".join(lines)
