@@ -6,6 +6,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -86,6 +87,8 @@ def _scaling(df, langs, vary: str):
             ax.plot(xs, floor, linestyle=":", color=color(lang), alpha=0.7)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks([c[vary] for c in cases], [str(c[vary]) for c in cases])  # the measured sizes, written plainly
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel(f"{vary} size ({fixed} {base[fixed]})")
     ax.set_ylabel("seconds per training step")
     ax.set_title(f"Scaling with {vary} size (dotted: BLAS floor)")
