@@ -172,6 +172,8 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     lines += ["## Caveats", "",
               "- One machine, one run, shared and noisy: read ratios within a run, not absolute times across runs.",
               "- Each language links its own OpenBLAS build (see the table above): the BLAS floor column shows what that alone costs.",
+              "- Each BLAS floor does the products the way that language's step does: Julia into buffers made once (in place, "
+              "as its layers do), the others allocating a new result for each product.",
               "- Python's step includes NumPy's per-call overhead; the ports' steps include their interpreters' (Scilab, Octave).",
               "- The training loss is recorded from each step's own forward pass, before the update (the book records it after).",
               "- The batch gather is outside the timed step in every language; the wall time of the whole training process is in results.csv.",
