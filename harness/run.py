@@ -48,8 +48,9 @@ class Settings:
 
     @classmethod
     def quick(cls) -> "Settings":
-        return cls(quick_version=True, iters=600, eval_every=100, perceptron_epochs=500, perceptron_repeats=3, startup_repeats=3,
-                   bench_repeats=5, bench_target_s=0.02, scaling_hidden=(50, 200, 800), scaling_batch=(1, 100, 1000))
+        return cls(quick_version=True, iters=600, eval_every=100, perceptron_epochs=500, perceptron_repeats=3,
+                   startup_repeats=3, bench_repeats=5, bench_target_s=0.02, scaling_hidden=(50, 200, 800),
+                   scaling_batch=(1, 100, 1000))
 
 
 @dataclass
@@ -89,8 +90,9 @@ def task_perceptron(ctx: RunContext, lang: str) -> list[Row]:
     for gate in GATES:
         timed = gate == "AND"  # tiny arrays: AND measures per-operation overhead; the others only learn
         config = {"epochs": s.perceptron_epochs, "lr": s.perceptron_lr, "repeats": s.perceptron_repeats if timed else 1}
-        out = ctx.run(lang, "perceptron", config, mk.perceptron_inputs(ctx.seed, gate)).arrays
-        need(lang, "perceptron", out, {"W": (2,), "b": (), "losses": (s.perceptron_epochs,), "solved_epoch": (),
+        data = mk.perceptron_inputs(ctx.seed, gate)
+        out = ctx.run(lang, "perceptron", config, data).arrays
+        need(lang, "perceptron", out, {"W": data["W"].shape, "b": (), "losses": (s.perceptron_epochs,), "solved_epoch": (),
                                        "first_time": (), "times": (config["repeats"],)})
         solved = int(out["solved_epoch"])
         rows += [Row(lang, "perceptron", gate, "solved_epoch", "", solved, "epochs",
