@@ -154,7 +154,8 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               f"Training step ({case}: backprop + SGD update, the batch gather excluded), measured by each language with its "
               f"own monotonic clock over the training run, first {WARMUP_STEPS} steps left out. The `bench` task times the same "
               "step in a small process (repeated measurements, each many steps long) and, separately, the step's six matrix "
-              "products alone in that language (same shapes): the BLAS floor; overhead is the bench step minus that floor. GFLOP/s counts the matrix products' FLOPs (6·N·H·(784+10) per step). "
+              "products alone in that language (same shapes): the BLAS floor; overhead is the bench step minus that floor. "
+              "GFLOP/s counts the matrix products' FLOPs (6·N·H·(784+10) per step). "
               "Ratio spread: the IQRs propagated as relative errors.", "",
               md_table(table), ""]
     if "step_time" in plots:
