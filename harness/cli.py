@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "goes. Python is always included: it is the reference. Exit 1 if any language failed.")
     sp.add_argument("--langs", help="comma-separated languages, or all (default: all)")
     sp.add_argument("--quick", action="store_true", help="the same report with fewer iterations and points (about a minute per language)")
-    sp.add_argument("--tasks", help=f"comma-separated subset of {','.join(('startup', 'perceptron', 'gradcheck', 'train', 'scaling'))}")
+    sp.add_argument("--tasks", help="comma-separated subset of startup,perceptron,gradcheck,train,scaling (default: all)")
     sp.add_argument("--iters", type=positive_int, help="training iterations (default 10000, --quick 600)")
     sp.add_argument("--seed", type=int, default=0, help="seed of every input (weights, batches, data)")
     sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")

@@ -32,6 +32,17 @@ def _steps(df: pd.DataFrame, lang: str) -> np.ndarray:
     return part.loc[pd.to_numeric(part["index"]) >= WARMUP_STEPS, "value"].to_numpy(dtype=float)
 
 
+def _vs_python(df: pd.DataFrame, lang: str, task: str, index: str | None = None) -> str:
+    """The largest recorded difference from Python for a task (and array), formatted; Python is the reference."""
+    if lang == "python":
+        return "reference"
+    sel = (df.lang == lang) & (df.task == task) & (df.metric == "vs_python_rel")
+    if index is not None:
+        sel &= df["index"].astype(str) == index
+    v = df.loc[sel, "value"]
+    return _fmt(float(v.max()) if len(v) else float("nan"))
+
+
 def first_step(df: pd.DataFrame, lang: str) -> float:
     """The first training step of a fresh process (bench task, base case): includes any compilation."""
     return _one(df, lang, "bench", "first_step", base_case(df) or "hidden=50 batch=100")
@@ -220,9 +231,8 @@ def perceptron_section(df, langs) -> list[str]:
             v = _one(df, lang, "perceptron", "solved_epoch", g)
             cells.append("–" if not np.isfinite(v) or v < 0 else str(int(v)))
         epoch = summary(_vals(df, lang, "perceptron", "epoch_time", "AND"))["median"]
-        diff = _vals(df[df.task == "perceptron"], lang, "perceptron", "vs_python_rel")
         lines.append(f"| {lang} | " + " | ".join(cells) + f" | {_fmt(_one(df, lang, 'perceptron', 'final_loss', 'XOR'))} | "
-                     f"{_fmt(epoch * 1e6)} | {'reference' if lang == 'python' else _fmt(diff.max() if diff.size else float('nan'))} |")
+                     f"{_fmt(epoch * 1e6)} | {_vs_python(df, lang, 'perceptron')} |")
     return lines + ["", "*vs Python*: the largest of W's and b's norm-wise differences from Python's, relative to max(‖Python's‖, 1) "
                       "(XOR's weights shrink towards zero, where a pure relative difference means nothing), and of the loss "
                       "curve's relative difference at any epoch.", ""]
@@ -238,10 +248,8 @@ def gradcheck_section(df, langs, plots) -> list[str]:
              "| language | parameter | max abs (backprop − numerical) | mean abs | backprop vs Python |", "|---|---|---|---|---|"]
     for lang in langs:
         for p in ("W1", "b1", "W2", "b2"):
-            vs = df[(df.lang == lang) & (df.task == "gradcheck") & (df.metric == "vs_python_rel") & (df["index"].astype(str) == p)]
             lines.append(f"| {lang} | {p} | {_fmt(_one(df, lang, 'gradcheck', 'numerical_max_abs', p))} | "
-                         f"{_fmt(_one(df, lang, 'gradcheck', 'numerical_mean_abs', p))} | "
-                         f"{'reference' if lang == 'python' else _fmt(float(vs.value.iloc[-1]) if len(vs) else float('nan'))} |")
+                         f"{_fmt(_one(df, lang, 'gradcheck', 'numerical_mean_abs', p))} | {_vs_python(df, lang, 'gradcheck', p)} |")
     lines.append("")
     if "parity" in plots:
         lines += [f"![gradient parity]({plots['parity']})", ""]
@@ -256,9 +264,8 @@ def training_section(df, langs, plots) -> list[str]:
              "|---|---|---|---|---|"]
     for lang in langs:
         tr, te = _vals(df, lang, "train", "train_acc"), _vals(df, lang, "train", "test_acc")
-        vs = df[(df.lang == lang) & (df.task == "train") & (df.metric == "vs_python_rel") & (df["index"].astype(str) == "loss")]
         lines.append(f"| {lang} | {_fmt(tr[-1] if tr.size else np.nan, 4)} | {_fmt(te[-1] if te.size else np.nan, 4)} | "
-                     f"{'reference' if lang == 'python' else _fmt(float(vs.value.iloc[-1]) if len(vs) else np.nan)} | "
+                     f"{_vs_python(df, lang, 'train', 'loss')} | "
                      f"{_fmt(_one(df, lang, 'train', 'wall_time'))} |")
     lines.append("")
     if "training" in plots:

@@ -129,10 +129,10 @@ def task_gradcheck(ctx: RunContext, lang: str) -> list[Row]:
 def task_train(ctx: RunContext, lang: str) -> list[Row]:
     s = ctx.settings
     folder = ctx.run_dir / "inputs" / "train"
-    if not (folder / "manifest.txt").exists():
+    params = mk.net_params(ctx.seed, s.hidden)
+    if not (folder / "manifest.txt").exists():  # written once, read by every language
         from .interchange import write_arrays
-        write_arrays(folder, {**mk.net_params(ctx.seed, s.hidden), "batches": mk.batch_sequence(ctx.seed, s.iters, s.batch),
-                              **ctx.mnist})
+        write_arrays(folder, {**params, "batches": mk.batch_sequence(ctx.seed, s.iters, s.batch), **ctx.mnist})
     evals = eval_iterations(s.iters, s.eval_every)
 
     def on_progress(done: int, total: int) -> None:
@@ -142,7 +142,6 @@ def task_train(ctx: RunContext, lang: str) -> list[Row]:
     out = ctx.run(lang, "train", {"lr": s.lr, "eval_every": s.eval_every}, input_dir=folder,
                   timeout=max(1800, s.iters * 0.5), on_progress=on_progress).arrays
     wall = time.perf_counter() - start
-    params = mk.net_params(ctx.seed, s.hidden)
     need(lang, "train", out, {"loss": (s.iters,), "step_times": (s.iters,), "train_acc": (len(evals),),
                               "test_acc": (len(evals),), **{k: v.shape for k, v in params.items()}})
     case = f"hidden={s.hidden} batch={s.batch}"

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 
 from harness import check
-from harness.runners import RUNNERS
+from harness.runners import RUNNERS, Runner
 
 
-def require_lang(lang: str) -> None:
-    """Skips the calling test when `lang`'s runtime is missing, unless NNBENCH_REQUIRE_LANGS names it
-    (or says "all"): then a missing runtime is a failure, as it must be in CI after the set-up."""
+def require_lang(lang: str) -> Runner:
+    """`lang`'s runner. Skips the calling test when its runtime is missing, unless NNBENCH_REQUIRE_LANGS names
+    it (or says "all"): then a missing runtime is a failure, as it must be in CI after the set-up."""
     runner = RUNNERS.get(lang)
     if runner is not None and runner.available():
-        return
+        return runner
     wanted = {w.strip() for w in os.environ.get("NNBENCH_REQUIRE_LANGS", "").split(",")}
     reason = runner.missing_reason() if runner is not None else f"no runner for {lang}"
     if lang in wanted or "all" in wanted:

@@ -7,7 +7,6 @@ import pytest
 from conftest import assert_all_ok, require_lang
 
 from harness import check
-from harness.runners import get_runner
 
 LANG = "julia"
 
@@ -15,8 +14,7 @@ LANG = "julia"
 @pytest.fixture
 def julia():
     """The Julia runner; skips (or fails, see require_lang) when no Julia is found."""
-    require_lang(LANG)
-    return get_runner(LANG)
+    return require_lang(LANG)
 
 
 def test_juliacall_transport_or_the_reason_it_cannot_start(julia, monkeypatch):

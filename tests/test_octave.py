@@ -14,7 +14,7 @@ from conftest import require_lang
 
 from harness import inputs as mk
 from harness.interchange import write_arrays, write_config
-from harness.runners import PortError, get_runner
+from harness.runners import PortError
 from harness.runners.base import Found
 from harness.runners.octave import EXIT_NOISE, OctaveRunner
 
@@ -25,8 +25,7 @@ NOISE = "error: ignoring const execution_exception& while preparing to exit"
 
 @pytest.fixture
 def octave():
-    require_lang(LANG)
-    return get_runner(LANG)
+    return require_lang(LANG)
 
 
 def test_matlab_users_can_call_the_function_directly(octave, tmp_path):

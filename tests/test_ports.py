@@ -28,8 +28,7 @@ GRAD = {"model": "two_layer_net", "numerical": 0}
 @pytest.fixture(params=PORTS)
 def port(request):
     """Each port's runner in turn; skips (or fails, see require_lang) when its runtime is missing."""
-    require_lang(request.param)
-    return get_runner(request.param)
+    return require_lang(request.param)
 
 
 # --- parity with the reference -------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from conftest import require_lang
 
-from harness.runners import get_runner
 
 LANG = "scilab"
 PORT = Path(__file__).resolve().parents[1] / "scilab_impl"
@@ -19,8 +18,7 @@ PORT = Path(__file__).resolve().parents[1] / "scilab_impl"
 
 @pytest.fixture
 def scilab():
-    require_lang(LANG)
-    return get_runner(LANG)
+    return require_lang(LANG)
 
 
 # --- Scilab's dynamic scoping --------------------------------------------------------------------------
