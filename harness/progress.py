@@ -1,4 +1,4 @@
-"""A progress bar over (language, task) pairs, with a detail line for long tasks; silent with --quiet."""
+"""A progress bar over (language, task) pairs, with a detail line for long tasks; no bar with --quiet."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +6,6 @@ import sys
 
 class Progress:
     def __init__(self, total: int, quiet: bool = False):
-        self.quiet = quiet
         self.bar = None
         if not quiet:
             from tqdm import tqdm
@@ -27,9 +26,10 @@ class Progress:
             self.bar.update(1)
 
     def write(self, text: str) -> None:
+        """A message (a failure, a download) above the bar; printed with --quiet too, which only hides the bar."""
         if self.bar is not None:
             self.bar.write(text, file=sys.stderr)
-        elif not self.quiet:
+        else:
             print(text, file=sys.stderr)
 
     def close(self) -> None:
