@@ -163,7 +163,7 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     table = summary_table(df)
     lines += ["## Summary", "",
               f"Training step ({case}: backprop + SGD update, the batch gather excluded), measured by each language with its "
-              f"own monotonic clock over the training run, first {WARMUP_STEPS} steps left out. The `bench` task times the same "
+              f"own clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) over the training run, first {WARMUP_STEPS} steps left out. The `bench` task times the same "
               "step in a small process (repeated measurements, each many steps long) and, separately, the step's six matrix "
               "products alone in that language (same shapes): the BLAS floor; overhead is the bench step minus that floor. "
               "GFLOP/s counts the matrix products' FLOPs (6·N·H·(784+10) per step). "
