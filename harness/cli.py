@@ -120,7 +120,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         run_dir, failed = run(parse_langs(args.langs), settings, seed=args.seed, threads=args.threads,
                               out_base=Path(args.out) if args.out else None, quiet=args.quiet,
-                              data_dir=Path(args.data_dir) if args.data_dir else None, keep_inputs=args.keep_inputs)
+                              data_dir=Path(args.data_dir) if args.data_dir else None, keep_inputs=args.keep_inputs,
+                              pin=args.pin)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -137,14 +138,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     from .report import write_report
+    from .results import find_results
     run_dir = Path(args.run_dir)
-    if not (run_dir / "results.csv").is_file():
+    if not find_results(run_dir).is_file():
         print(f"error: {run_dir / 'results.csv'} does not exist", file=sys.stderr)
         return 2
     try:
         print(f"report: {write_report(run_dir)}")
     except (ValueError, KeyError, OSError) as exc:  # pandas' parser errors are ValueErrors
-        print(f"error: {run_dir / 'results.csv'} is not a results table this harness wrote "
+        print(f"error: {find_results(run_dir)} is not a results table this harness wrote "
               f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''})", file=sys.stderr)
         return 2
     return 0
@@ -234,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--data-dir", help="MNIST folder (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")
     sp.add_argument("--keep-inputs", action="store_true", help="keep the input files written for the ports")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    sp.add_argument("--no-pin", dest="pin", action="store_false",
+                    help="do not pin the language workers to one CPU (pinned by default with one BLAS thread)")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("plot", help="redraw the plots and report of a run folder from its results.csv",

@@ -12,8 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .check import GRAD_TOL  # noqa: E402
-from .report import _one, _steps, _vals, base_case, first_step, languages, parse_case  # noqa: E402
-from .stats import summary  # noqa: E402
+from .report import _one, base_case, estimate, languages, parse_case  # noqa: E402
 
 COLORS = {"python": "#3572A5", "julia": "#9558B2", "octave": "#E16737", "scilab": "#2E8B57"}
 
@@ -39,29 +38,41 @@ def draw_all(df: pd.DataFrame, run_dir: Path) -> dict[str, str]:
     return drawn
 
 
+def _err(ests, scale: float) -> np.ndarray:
+    """Error bars (below, above) from estimates' 95% CIs; zero where there is no interval."""
+    lo = [max(0.0, e.value - e.low) if np.isfinite(e.low) else 0.0 for e in ests]
+    hi = [max(0.0, e.high - e.value) if np.isfinite(e.high) else 0.0 for e in ests]
+    return np.array([lo, hi]) * scale
+
+
 def step_time(df, langs):
-    stats = [(lang, summary(_steps(df, lang))) for lang in langs]
-    stats = [(lang, s) for lang, s in stats if s["n"]]
+    case = base_case(df)
+    stats = [(lang, estimate(df, lang, "train", case, "step_time_estimate")) for lang in langs]
+    stats = [(lang, e) for lang, e in stats if np.isfinite(e.value)]
     if not stats:
         return None
     fig, ax = plt.subplots(figsize=(7, 4))
     x = np.arange(len(stats))
-    med = np.array([s["median"] for _, s in stats]) * 1e3
-    err = np.array([[s["median"] - s["q25"], s["q75"] - s["median"]] for _, s in stats]).T * 1e3
-    ax.bar(x, med, yerr=err, capsize=4, color=[color(lang) for lang, _ in stats],
-           label="training step (median; bars: quartiles)")
-    case = base_case(df)
-    floors = [summary(_vals(df, lang, "bench", "blas_time", case))["median"] * 1e3 for lang, _ in stats]
-    ax.scatter(x, floors, marker="_", s=900, color="black", zorder=3, label="BLAS floor (matrix products alone)")
+    med = np.array([e.value for _, e in stats]) * 1e3
+    ax.bar(x, med, yerr=_err([e for _, e in stats], 1e3), capsize=4, color=[color(lang) for lang, _ in stats],
+           label="training step (median over rounds; bars: 95% CI)")
+    for i, (lang, _) in enumerate(stats):
+        r = estimate(df, lang, "train", case, "step_time_ratio")
+        text = "Python" if lang == "python" else (
+            f"{r.value:.2f}× [{r.low:.2f}, {r.high:.2f}]" if np.isfinite(r.low) else f"{r.value:.2f}×")
+        ax.text(x[i], med[i] / 2, text, ha="center", va="center", fontsize=8, color="white", rotation=90)
+    floors = [estimate(df, lang, "bench", case, "blas_time_estimate").value * 1e3 for lang, _ in stats]
+    if any(np.isfinite(floors)):
+        ax.scatter(x, floors, marker="_", s=900, color="black", zorder=3, label="BLAS floor (matrix products alone)")
     ax.set_xticks(x, [lang for lang, _ in stats])
     ax.set_ylabel("ms per step")
-    ax.set_title(f"Time per training step ({case})")
+    ax.set_title(f"Time per training step ({case}); in the bars: ratio to Python [95% CI]")
     ax.legend(fontsize=8)
     return fig
 
 
 def _scaling(df, langs, vary: str):
-    part = df[(df.task == "bench") & (df.metric == "step_time")]
+    part = df[(df.task == "bench") & (df.metric == "step_time_estimate")]
     if part.empty:
         return None
     cases = [parse_case(c) | {"case": c} for c in part.case.unique()]
@@ -72,18 +83,17 @@ def _scaling(df, langs, vary: str):
         return None
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for lang in langs:
-        xs, ys, lo, hi, floor = [], [], [], [], []
+        xs, ests, floor = [], [], []
         for c in cases:
-            s = summary(_vals(df, lang, "bench", "step_time", c["case"]))
-            if not s["n"]:
+            e = estimate(df, lang, "bench", c["case"], "step_time_estimate")
+            if not np.isfinite(e.value):
                 continue
             xs.append(c[vary])
-            ys.append(s["median"])
-            lo.append(s["median"] - s["q25"])
-            hi.append(s["q75"] - s["median"])
-            floor.append(summary(_vals(df, lang, "bench", "blas_time", c["case"]))["median"])
+            ests.append(e)
+            floor.append(estimate(df, lang, "bench", c["case"], "blas_time_estimate").value)
         if xs:
-            ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", color=color(lang), label=lang, capsize=3)
+            ax.errorbar(xs, [e.value for e in ests], yerr=_err(ests, 1.0), marker="o", color=color(lang), label=lang,
+                        capsize=3)
             ax.plot(xs, floor, linestyle=":", color=color(lang), alpha=0.7)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -91,7 +101,7 @@ def _scaling(df, langs, vary: str):
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel(f"{vary} size ({fixed} {base[fixed]})")
     ax.set_ylabel("seconds per training step")
-    ax.set_title(f"Scaling with {vary} size (dotted: BLAS floor)")
+    ax.set_title(f"Scaling with {vary} size (bars: 95% CI; dotted: BLAS floor)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return fig
@@ -170,22 +180,26 @@ def parity(df, langs):
 
 
 def startup(df, langs):
+    case = base_case(df)
     rows = []
     for lang in langs:
-        s = summary(_vals(df, lang, "startup", "startup_time"))
-        steady = summary(_steps(df, lang))["median"]
-        rows.append((lang, s["median"], first_step(df, lang), steady))
-    if not any(np.isfinite(r[1]) for r in rows):
+        rows.append((lang, estimate(df, lang, "startup", "", "startup_time_estimate"),
+                     estimate(df, lang, "startup", case, "first_step_estimate"),
+                     estimate(df, lang, "train", case, "step_time_estimate")))
+    if not any(np.isfinite(r[1].value) for r in rows):
         return None
     fig, ax = plt.subplots(figsize=(8, 4))
     x = np.arange(len(rows))
     width = 0.27
-    ax.bar(x - width, [r[1] for r in rows], width, label="process start-up", color="#888888")
-    ax.bar(x, [r[2] for r in rows], width, label="first training step", color=[color(r[0]) for r in rows])
-    ax.bar(x + width, [r[3] for r in rows], width, label="steady-state step", color=[color(r[0]) for r in rows], alpha=0.45)
+    for k, (label, alpha) in enumerate((("process start-up", 1.0), ("first training step", 1.0),
+                                        ("steady-state step", 0.45))):
+        ests = [r[k + 1] for r in rows]
+        colours = "#888888" if k == 0 else [color(r[0]) for r in rows]
+        ax.bar(x + (k - 1) * width, [e.value for e in ests], width, yerr=_err(ests, 1.0), capsize=2, label=label,
+               color=colours, alpha=alpha)
     ax.set_xticks(x, [r[0] for r in rows])
     ax.set_yscale("log")
-    ax.set_ylabel("seconds")
+    ax.set_ylabel("seconds (bars: 95% CI)")
     ax.set_title("Start-up, first call and steady state")
     ax.legend(fontsize=8)
     return fig

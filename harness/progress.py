@@ -1,4 +1,4 @@
-"""A progress bar over (language, task) pairs, with a detail line for long tasks; no bar with --quiet."""
+"""A progress bar over a run's tasks, with a detail line (round, language) for long ones; no bar with --quiet."""
 from __future__ import annotations
 
 import sys
@@ -12,9 +12,9 @@ class Progress:
             self.bar = tqdm(total=total, unit="task", file=sys.stderr, dynamic_ncols=True,
                             bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]{postfix}")
 
-    def start(self, lang: str, task: str) -> None:
+    def start(self, task: str) -> None:
         if self.bar is not None:
-            self.bar.set_description(f"{lang:>7} {task:<10}")
+            self.bar.set_description(f"{task:<10}")
             self.bar.set_postfix_str("")
 
     def detail(self, text: str) -> None:

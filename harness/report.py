@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .results import read_results
-from .stats import flops_per_step, ratio, summary
+from .results import find_results, read_results
+from .run import WARMUP_STEPS
+from .stats import TARGET_HALF_WIDTH, Estimate, flops_per_step
 
-WARMUP_STEPS = 10  # the first training steps include compilation and cold caches: left out of the steady state
+NAN = float("nan")
 
 
 def _vals(df: pd.DataFrame, lang: str, task: str, metric: str, case: str | None = None) -> np.ndarray:
@@ -22,14 +23,17 @@ def _vals(df: pd.DataFrame, lang: str, task: str, metric: str, case: str | None 
 
 def _one(df, lang, task, metric, case=None) -> float:
     v = _vals(df, lang, task, metric, case)
-    return float(v[-1]) if v.size else float("nan")
+    return float(v[-1]) if v.size else NAN
 
 
-def _steps(df: pd.DataFrame, lang: str) -> np.ndarray:
-    """Steady-state training step times (the first WARMUP_STEPS steps left out)."""
-    sel = (df.lang == lang) & (df.task == "train") & (df.metric == "step_time")
-    part = df.loc[sel]
-    return part.loc[pd.to_numeric(part["index"]) >= WARMUP_STEPS, "value"].to_numpy(dtype=float)
+def estimate(df: pd.DataFrame, lang: str, task: str, case: str, metric: str) -> Estimate:
+    """An estimate the run wrote (METRIC rows with index median, ci_low, ci_high, rounds, outliers)."""
+    sel = df[(df.lang == lang) & (df.task == task) & (df.case == case) & (df.metric == metric)]
+    v = dict(zip(sel["index"].astype(str), sel.value.astype(float)))
+    if "median" not in v:
+        return Estimate(NAN, NAN, NAN, 0)
+    return Estimate(v["median"], v.get("ci_low", NAN), v.get("ci_high", NAN), int(v.get("rounds", 0) or 0),
+                    int(v.get("outliers", 0) or 0))
 
 
 def _vs_python(df: pd.DataFrame, lang: str, task: str, index: str | None = None) -> str:
@@ -40,17 +44,15 @@ def _vs_python(df: pd.DataFrame, lang: str, task: str, index: str | None = None)
     if index is not None:
         sel &= df["index"].astype(str) == index
     v = df.loc[sel, "value"]
-    return _fmt(float(v.max()) if len(v) else float("nan"))
-
-
-def first_step(df: pd.DataFrame, lang: str) -> float:
-    """The first training step of a fresh process (bench task, base case): includes any compilation."""
-    return _one(df, lang, "bench", "first_step", base_case(df) or "hidden=50 batch=100")
+    return _fmt(float(v.max()) if len(v) else NAN)
 
 
 def base_case(df: pd.DataFrame) -> str | None:
-    cases = df.loc[(df.task == "train"), "case"].unique()
-    return str(cases[0]) if len(cases) else None
+    for task in ("train", "startup"):
+        cases = [c for c in df.loc[df.task == task, "case"].unique() if c]
+        if cases:
+            return str(cases[0])
+    return None
 
 
 def parse_case(case: str) -> dict[str, int]:
@@ -59,40 +61,8 @@ def parse_case(case: str) -> dict[str, int]:
 
 def languages(df: pd.DataFrame) -> list[str]:
     order = ["python", "julia", "octave", "scilab"]
-    langs = [x for x in df.lang.unique() if x != "machine"]
+    langs = [x for x in df.lang.unique() if x not in ("machine", "all")]
     return sorted(langs, key=lambda x: (order.index(x) if x in order else 99, x))
-
-
-def summary_table(df: pd.DataFrame) -> pd.DataFrame:
-    case = base_case(df) or "hidden=50 batch=100"
-    shape = parse_case(case)
-    flops = flops_per_step(shape["batch"], shape["hidden"])
-    py = _steps(df, "python")
-    rows = []
-    for lang in languages(df):
-        steps = _steps(df, lang)
-        s = summary(steps)
-        bench_step = summary(_vals(df, lang, "bench", "step_time", case))["median"]
-        blas = summary(_vals(df, lang, "bench", "blas_time", case))["median"]
-        r, dr = ratio(steps, py) if steps.size and py.size else (float("nan"), float("nan"))
-        if lang == "python":
-            r, dr = 1.0, float("nan")  # the reference itself: no spread to state
-        grad_diffs = _vals(df, lang, "gradcheck", "vs_python_rel")
-        test_acc = _vals(df, lang, "train", "test_acc")
-        rows.append({
-            "language": lang,
-            "step median (ms)": s["median"] * 1e3, "step IQR (ms)": s["iqr"] * 1e3, "step min (ms)": s["min"] * 1e3,
-            "ratio to Python": r, "ratio spread": dr,
-            "bench step (ms)": bench_step * 1e3, "BLAS floor (ms)": blas * 1e3,
-            "overhead over BLAS (ms)": (bench_step - blas) * 1e3,
-            "BLAS share of step": blas / bench_step if bench_step > 0 else float("nan"),
-            "GFLOP/s on step": flops / s["median"] / 1e9 if s["median"] > 0 else float("nan"),
-            "start-up (s)": summary(_vals(df, lang, "startup", "startup_time"))["median"],
-            "first step (s)": first_step(df, lang),
-            "final test accuracy": float(test_acc[-1]) if test_acc.size else float("nan"),
-            "max grad diff from Python": float(grad_diffs.max()) if grad_diffs.size else (0.0 if lang == "python" else float("nan")),
-        })
-    return pd.DataFrame(rows)
 
 
 def _fmt(v, digits=3) -> str:
@@ -103,6 +73,53 @@ def _fmt(v, digits=3) -> str:
     if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
         return f"{v:.2e}"
     return f"{v:.{digits}g}"
+
+
+def with_ci(e: Estimate, scale: float = 1.0, digits: int = 3) -> str:
+    """'1.23 [1.20, 1.26]': an estimate with its 95% CI ('–' when there is none)."""
+    if not np.isfinite(e.value):
+        return "–"
+    text = _fmt(e.value * scale, digits)
+    if np.isfinite(e.low) and np.isfinite(e.high):
+        text += f" [{_fmt(e.low * scale, digits)}, {_fmt(e.high * scale, digits)}]"
+    return text
+
+
+def ratio_cell(df: pd.DataFrame, lang: str, task: str, case: str, name: str) -> str:
+    if lang == "python":
+        return "1 (reference)"
+    return with_ci(estimate(df, lang, task, case, f"{name}_ratio"))
+
+
+def summary_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per language, the base case: training step and its ratio to Python, the bench step, its BLAS floor and
+    the overhead, start-up, first call, accuracy and gradient parity. Times in ms with their 95% CIs."""
+    case = base_case(df) or "hidden=50 batch=100"
+    shape = parse_case(case)
+    flops = flops_per_step(shape["batch"], shape["hidden"])
+    rows = []
+    for lang in languages(df):
+        step = estimate(df, lang, "train", case, "step_time_estimate")
+        bench = estimate(df, lang, "bench", case, "step_time_estimate")
+        blas = estimate(df, lang, "bench", case, "blas_time_estimate")
+        grad_diffs = _vals(df, lang, "gradcheck", "vs_python_rel")
+        test_acc = _vals(df, lang, "train", "test_acc")
+        rows.append({
+            "language": lang,
+            "training step (ms)": with_ci(step, 1e3),
+            "ratio to Python": ratio_cell(df, lang, "train", case, "step_time"),
+            "bench step (ms)": with_ci(bench, 1e3),
+            "bench ratio": ratio_cell(df, lang, "bench", case, "step_time"),
+            "BLAS floor (ms)": with_ci(blas, 1e3),
+            "overhead (ms)": _fmt((bench.value - blas.value) * 1e3),
+            "BLAS share": _fmt(blas.value / bench.value) if bench.value > 0 else "–",
+            "GFLOP/s": _fmt(flops / step.value / 1e9) if step.value > 0 else "–",
+            "start-up (s)": with_ci(estimate(df, lang, "startup", "", "startup_time_estimate")),
+            "first step (s)": with_ci(estimate(df, lang, "startup", case, "first_step_estimate")),
+            "test accuracy": _fmt(float(test_acc[-1]), 4) if test_acc.size else "–",
+            "grad vs Python": "reference" if lang == "python" else _fmt(float(grad_diffs.max()) if grad_diffs.size else NAN),
+        })
+    return pd.DataFrame(rows)
 
 
 def md_table(frame: pd.DataFrame) -> str:
@@ -116,7 +133,7 @@ def md_table(frame: pd.DataFrame) -> str:
 def write_report(run_dir: Path) -> Path:
     from .plots import draw_all
     run_dir = Path(run_dir)
-    df = read_results(run_dir / "results.csv")
+    df = read_results(find_results(run_dir))
     env_path = run_dir / "environment.json"
     env = json.loads(env_path.read_text()) if env_path.exists() else {}
     plots = draw_all(df, run_dir)
@@ -130,11 +147,13 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     langs = languages(df)
     machine = env.get("machine", {})
     settings = env.get("settings", {})
+    schedule = env.get("schedule", {})
     gflops = _one(df, "machine", "dgemm", "gflops")
     case = base_case(df) or "–"
     lines = [f"# Benchmark report {env.get('run_id', '')}".rstrip(), ""]
     if env.get("interrupted"):
         lines += [f"**This run was interrupted at {env['interrupted']}**: only the tasks that finished are reported.", ""]
+    pinned = schedule.get("pinned_cpus")
     lines += ["## Setup", "",
               f"- Machine: {machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores; {machine.get('os', 'unknown OS')}"
               f" (kernel {machine.get('kernel', '?')}).",
@@ -144,6 +163,11 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               "(drawn with replacement, as the book does) and the data, written once by the harness and read by every port.",
               f"- Training: {settings.get('iters', '?')} iterations, batch {settings.get('batch', '?')}, learning rate "
               f"{settings.get('lr', '?')}, hidden {settings.get('hidden', '?')}; accuracy every {settings.get('eval_every', '?')} steps.",
+              "- Measured in **interleaved, paired rounds**: one persistent worker process per language; in each round every "
+              "language measures the same block of work, in an order shuffled per round. A ratio to Python is taken within "
+              "each round; the report gives the median over rounds with its 95% confidence interval (bootstrap over "
+              "rounds, seeded) in brackets. Start-up and the first call are measured on fresh processes."
+              + (f" Every worker was pinned to CPU {', '.join(map(str, pinned))}." if pinned else ""),
               f"- The machine's DGEMM rate (NumPy, 2000×2000, same thread count): **{_fmt(gflops)} GFLOP/s**.", ""]
     langinfo = env.get("languages", {})
     if langinfo:
@@ -155,63 +179,101 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
         lines.append("")
     failures = df[(df.metric == "status") & (df.value == 0)]
     if len(failures):
-        lines += ["## Failures", "", "A missing runtime, a crash, a timeout, unusable numbers, or results that disagree with "
-                  "Python's beyond tolerance; the rest of this report ran as described.", ""]
+        lines += ["## Failures", "", "A missing runtime, a crash, a hung or dead worker, unusable numbers, or results that "
+                  "disagree with Python's beyond tolerance; the rest of this report ran as described.", ""]
         for _, r in failures.iterrows():
             lines.append(f"- **{r.lang} {r.task}**: {r.note}")
         lines.append("")
     table = summary_table(df)
     lines += ["## Summary", "",
-              f"Training step ({case}: backprop + SGD update, the batch gather excluded), measured by each language with its "
-              f"own clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) over the training run, first {WARMUP_STEPS} steps left out. The `bench` task times the same "
-              "step in a small process (repeated measurements, each many steps long) and, separately, the step's six matrix "
-              "products alone in that language (same shapes): the BLAS floor; overhead is the bench step minus that floor. "
-              "GFLOP/s counts the matrix products' FLOPs (6·N·H·(784+10) per step). "
-              "Ratio spread: the IQRs propagated as relative errors.", "",
+              f"Training step ({case}: backprop + SGD update, the batch gather excluded), timed by each language with its own "
+              "clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) during the training run: each round is "
+              "one chunk of steps, its value the median step of the chunk (the run's first "
+              f"{WARMUP_STEPS} steps left out). The *bench* columns time the same step on one batch in "
+              "rounds of many steps each, and, separately, the step's six matrix products alone in that language (same "
+              "shapes): the BLAS floor; overhead is the bench step minus that floor. GFLOP/s counts the matrix products' "
+              "FLOPs (6·N·H·(784+10) per step). Brackets: 95% confidence intervals.", "",
               md_table(table), ""]
     if "step_time" in plots:
         lines += [f"![time per step]({plots['step_time']})", ""]
-    lines += reading(table)
+    lines += reading(df, case)
+    lines += anomalies_section(df, langs)
     lines += perceptron_section(df, langs)
     lines += gradcheck_section(df, langs, plots)
     lines += training_section(df, langs, plots)
     lines += scaling_section(df, langs, plots)
     if "startup" in plots:
         lines += ["## Start-up and first call", "",
-                  "Start-up: the whole process of a port that does nothing (`noop`), timed by the harness from outside; "
-                  "median of the repeats. First call: the first training step of a fresh process (the `bench` task, base case), "
-                  "timed inside the language: it includes Julia's compilation of the step.", "", f"![start-up]({plots['startup']})", ""]
+                  "Start-up: the whole process of a port that does nothing (`noop`), timed by the harness from outside. "
+                  "First call: the first training step of a fresh process, timed inside the language: it includes Julia's "
+                  "compilation of the step. Both in rounds of fresh processes.", "", f"![start-up]({plots['startup']})", ""]
     lines += ["## Caveats", "",
-              "- One machine, one run, shared and noisy: read ratios within a run, not absolute times across runs.",
+              "- One machine, shared: ratios are measured within rounds so that a slow minute slows every language alike, "
+              "but a language that allocates more can suffer more from a busy neighbour; the confidence intervals say how "
+              "sure each ratio is, and the anomalies above which cases to read with care.",
               "- Each language links its own OpenBLAS build (see the table above): the BLAS floor column shows what that alone costs.",
               "- Each BLAS floor does the products the way that language's step does: Julia into buffers made once (in place, "
               "as its layers do), the others allocating a new result for each product.",
               "- Python's step includes NumPy's per-call overhead; the ports' steps include their interpreters' (Scilab, Octave).",
               "- The training loss is recorded from each step's own forward pass, before the update (the book records it after).",
-              "- The batch gather is outside the timed step in every language; the wall time of the whole training process is in results.csv.",
+              "- The batch gather is outside the timed step in every language.",
               "- Scilab and Octave allocate a new matrix for every result. With glibc's default malloc settings (used for every "
               "language here) the heap is trimmed and regrown many times per step, so their step time depends on what else the "
-              "process holds: the training run (MNIST in memory) and the `bench` task (a small heap) can differ for the same shapes. "
+              "process holds (a worker that held MNIST for the training run keeps a larger heap afterwards). "
               "Raising glibc's trim and mmap thresholds (GLIBC_TUNABLES) speeds them up; the ports' `info` records the settings in force.",
               ""]
     return "\n".join(lines)
 
 
-def reading(table: pd.DataFrame) -> list[str]:
+def reading(df: pd.DataFrame, case: str) -> list[str]:
     """A few sentences that state what the table shows, computed from it (so they cannot drift from the numbers)."""
-    t = table.dropna(subset=["step median (ms)"])
-    if t.empty:
+    steps = {lang: estimate(df, lang, "train", case, "step_time_estimate") for lang in languages(df)}
+    steps = {lang: e for lang, e in steps.items() if np.isfinite(e.value)}
+    if not steps:
         return []
-    fastest = t.loc[t["step median (ms)"].idxmin()]
-    out = [f"Reading: the fastest training step is **{fastest.language}** at {_fmt(fastest['step median (ms)'])} ms."]
-    for _, r in t.iterrows():
-        if r.language != "python" and np.isfinite(r["ratio to Python"]):
-            out.append(f"{r.language} takes {_fmt(r['ratio to Python'])}× Python's time per step "
-                       f"(BLAS is {_fmt(100 * r['BLAS share of step'])}% of its step).")
-    acc = t["final test accuracy"].dropna()
+    fastest = min(steps, key=lambda lang: steps[lang].value)
+    out = [f"Reading: the fastest training step is **{fastest}** at {with_ci(steps[fastest], 1e3)} ms."]
+    for lang in steps:
+        r = estimate(df, lang, "train", case, "step_time_ratio")
+        if lang != "python" and np.isfinite(r.value):
+            out.append(f"{lang} takes {with_ci(r)}× Python's time per step.")
+    acc = [float(a[-1]) for a in (_vals(df, lang, "train", "test_acc") for lang in steps) if a.size]
     if len(acc) > 1:
-        out.append(f"Final test accuracies range {acc.min():.4f}–{acc.max():.4f} across languages.")
+        out.append(f"Final test accuracies range {min(acc):.4f}–{max(acc):.4f} across languages.")
     return [" ".join(out), ""]
+
+
+def anomalies(df: pd.DataFrame, langs: list[str]) -> list[str]:
+    """What to read with care, found in the results: a BLAS floor above its own step, a ratio whose CI did not
+    converge to the target, rounds more than 3x their median."""
+    out = []
+    for case in df.loc[(df.task == "bench") & (df.metric == "step_time_estimate"), "case"].unique():
+        for lang in langs:
+            step = estimate(df, lang, "bench", case, "step_time_estimate")
+            blas = estimate(df, lang, "bench", case, "blas_time_estimate")
+            if blas.value > step.value:
+                out.append(f"{lang}, bench {case}: the BLAS floor ({with_ci(blas, 1e3)} ms) is above the step it is part "
+                           f"of ({with_ci(step, 1e3)} ms)")
+    conv = df[(df.metric.str.endswith("_ratio")) & (df["index"].astype(str) == "converged") & (df.value == 0)]
+    for _, r in conv.iterrows():
+        e = estimate(df, r.lang, r.task, r.case, r.metric)
+        what = r.metric.removesuffix("_ratio").replace("_", " ")
+        out.append(f"{r.lang}, {r.task} {r.case}: {what} ratio {with_ci(e)} did not converge to ±{TARGET_HALF_WIDTH:.0%} "
+                   f"({r.note})")
+    est = df[df.metric.str.endswith("_estimate") & (df["index"].astype(str) == "outliers") & (df.value > 0)]
+    for _, r in est.iterrows():
+        what = r.metric.removesuffix("_estimate").replace("_", " ")
+        out.append(f"{r.lang}, {r.task} {r.case}: {int(r.value)} round(s) of {what} over 3× the median (outliers; "
+                   "the median and its CI are robust to them)")
+    return out
+
+
+def anomalies_section(df, langs) -> list[str]:
+    found = anomalies(df, langs)
+    if not found:
+        return ["## Anomalies", "", f"None: every ratio's 95% CI is within ±{TARGET_HALF_WIDTH:.0%}, no BLAS floor is "
+                "above its step, no round is over 3× its median.", ""]
+    return ["## Anomalies", "", *[f"- {a}" for a in found], ""]
 
 
 def perceptron_section(df, langs) -> list[str]:
@@ -222,17 +284,19 @@ def perceptron_section(df, langs) -> list[str]:
     lines = ["## Perceptron", "",
              "Full-batch gradient descent on each logic gate; *solved at* is the first epoch at which all four inputs are "
              "on the right side of 0.5 (– if never: a single perceptron cannot learn XOR, which is not linearly separable). "
-             "Epoch time: AND, median over repeated whole runs.", "",
-             "| language | " + " | ".join(f"{g} solved at" for g in gates) + " | XOR final loss | AND epoch (µs) | vs Python |",
-             "|---|" + "---|" * (len(gates) + 3)]
+             "Epoch time: AND, whole training runs in rounds (median over rounds, 95% CI).", "",
+             "| language | " + " | ".join(f"{g} solved at" for g in gates) + " | XOR final loss | AND epoch (µs) | "
+             "epoch ratio to Python | W, b, loss vs Python |",
+             "|---|" + "---|" * (len(gates) + 4)]
     for lang in langs:
         cells = []
         for g in gates:
             v = _one(df, lang, "perceptron", "solved_epoch", g)
             cells.append("–" if not np.isfinite(v) or v < 0 else str(int(v)))
-        epoch = summary(_vals(df, lang, "perceptron", "epoch_time", "AND"))["median"]
+        epoch = estimate(df, lang, "perceptron", "AND", "epoch_time_estimate")
         lines.append(f"| {lang} | " + " | ".join(cells) + f" | {_fmt(_one(df, lang, 'perceptron', 'final_loss', 'XOR'))} | "
-                     f"{_fmt(epoch * 1e6)} | {_vs_python(df, lang, 'perceptron')} |")
+                     f"{with_ci(epoch, 1e6)} | {ratio_cell(df, lang, 'perceptron', 'AND', 'epoch_time')} | "
+                     f"{_vs_python(df, lang, 'perceptron')} |")
     return lines + ["", "*vs Python*: the largest of W's and b's norm-wise differences from Python's, relative to max(‖Python's‖, 1) "
                       "(XOR's weights shrink towards zero, where a pure relative difference means nothing), and of the loss "
                       "curve's relative difference at any epoch.", ""]
@@ -260,12 +324,15 @@ def training_section(df, langs, plots) -> list[str]:
     part = df[df.task == "train"]
     if part.empty:
         return []
-    lines = ["## Training", "", "| language | final train acc | final test acc | loss vs Python (largest relative, any step) | whole process (s) |",
-             "|---|---|---|---|---|"]
+    lines = ["## Training", "", "| language | final train acc | final test acc | loss vs Python (largest relative, any step) | "
+             "weights vs Python | all requests (s) |", "|---|---|---|---|---|---|"]
     for lang in langs:
         tr, te = _vals(df, lang, "train", "train_acc"), _vals(df, lang, "train", "test_acc")
-        lines.append(f"| {lang} | {_fmt(tr[-1] if tr.size else np.nan, 4)} | {_fmt(te[-1] if te.size else np.nan, 4)} | "
-                     f"{_vs_python(df, lang, 'train', 'loss')} | "
+        weights = max((float(v) for v in df.loc[(df.lang == lang) & (df.task == "train") & (df.metric == "vs_python_rel")
+                                                & df["index"].astype(str).isin(["W1", "b1", "W2", "b2"]), "value"]),
+                      default=NAN)
+        lines.append(f"| {lang} | {_fmt(tr[-1] if tr.size else NAN, 4)} | {_fmt(te[-1] if te.size else NAN, 4)} | "
+                     f"{_vs_python(df, lang, 'train', 'loss')} | {'reference' if lang == 'python' else _fmt(weights)} | "
                      f"{_fmt(_one(df, lang, 'train', 'wall_time'))} |")
     lines.append("")
     if "training" in plots:
@@ -274,21 +341,25 @@ def training_section(df, langs, plots) -> list[str]:
 
 
 def scaling_section(df, langs, plots) -> list[str]:
-    part = df[(df.task == "bench") & (df.metric == "step_time")]
+    part = df[(df.task == "bench") & (df.metric == "step_time_estimate")]
     if part.empty:
         return []
     cases = sorted(part.case.unique(), key=lambda c: (parse_case(c)["batch"], parse_case(c)["hidden"]))
     lines = ["## Scaling", "",
-             "Time per training step (median of repeated measurements, each many steps long) against the hidden size and the "
-             "batch size; in brackets the BLAS floor (the six matrix products alone).", "",
-             "| case | " + " | ".join(langs) + " |", "|---|" + "---|" * len(langs)]
+             "Time per training step against the hidden size and the batch size (median over rounds, 95% CI), its ratio "
+             "to Python, and in brackets the BLAS floor (the six matrix products alone). What the first round computed "
+             "(the parameters after its steps, and the six products) was compared with Python's (tolerance 1e-12).", "",
+             "| case | rounds | " + " | ".join(langs) + " |", "|---|---|" + "---|" * len(langs)]
     for c in cases:
         cells = []
         for lang in langs:
-            st = summary(_vals(df, lang, "bench", "step_time", c))["median"]
-            bl = summary(_vals(df, lang, "bench", "blas_time", c))["median"]
-            cells.append(f"{_fmt(st * 1e3)} ms ({_fmt(bl * 1e3)})")
-        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+            st = estimate(df, lang, "bench", c, "step_time_estimate")
+            bl = estimate(df, lang, "bench", c, "blas_time_estimate")
+            ratio = "" if lang == "python" else f"; {ratio_cell(df, lang, 'bench', c, 'step_time')}×"
+            cells.append(f"{with_ci(st, 1e3)} ms{ratio} ({_fmt(bl.value * 1e3)})")
+        rounds = df[(df.lang == "all") & (df.task == "bench") & (df.case == c) & (df.metric == "rounds")]
+        n = f"{int(rounds.value.iloc[-1])} ({rounds.note.iloc[-1]})" if len(rounds) else "–"
+        lines.append(f"| {c} | {n} | " + " | ".join(cells) + " |")
     lines.append("")
     for key in ("scaling_hidden", "scaling_batch"):
         if key in plots:

@@ -46,6 +46,13 @@ def series(lang: str, task: str, case: str, metric: str, values, unit: str = "",
     return [Row(lang, task, case, metric, start + i, float(v), unit) for i, v in enumerate(np.ravel(values))]
 
 
+def find_results(run_dir: Path) -> Path:
+    """A run folder's results table: results.csv, or results.csv.gz as committed (pandas reads either)."""
+    plain = Path(run_dir) / "results.csv"
+    packed = plain.with_suffix(".csv.gz")
+    return packed if packed.is_file() and not plain.is_file() else plain
+
+
 def read_results(path: Path):
     import pandas as pd
     df = pd.read_csv(path, dtype={"lang": str, "task": str, "case": str, "metric": str, "unit": str, "note": str},

@@ -1,10 +1,24 @@
-"""`harness run`: every language on identical inputs, each task's results written as soon as it finishes."""
+"""`harness run`: every language on identical inputs, measured in interleaved, paired rounds.
+
+How a run measures (docs/measurement.md has the reasoning):
+- Start-up and the first call are measured on fresh processes (one-shot runs), in rounds.
+- Everything steady-state goes through one persistent worker per language (harness/workers.py).
+- Every timed quantity is measured in rounds: in each round every language measures the same block of work,
+  back to back, in an order shuffled per round (harness/schedule.py). A language's ratio to Python is taken
+  within each round; the median over rounds is the estimate, with a seeded bootstrap 95% CI (harness/stats.py).
+- Benchmark cases take rounds until every ratio's CI half-width is at most 3% of the ratio, or the case's time
+  budget is spent; the training run is cut into chunks, one chunk per language per round.
+- Every timed request also returns what it computed, and that is compared with Python's.
+Each task's rows are written to results.csv as soon as the task finishes.
+"""
 from __future__ import annotations
 
 import json
 import os
 import platform
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,16 +28,21 @@ from typing import Callable
 import numpy as np
 
 from . import inputs as mk
-from .data import load_raw
 from .check import GRAD_TOL, RUN_TRAIN_TOL
+from .data import load_raw
+from .interchange import write_arrays
 from .parity import max_rel_each, rel_diff
 from .progress import Progress
 from .results import ResultsFile, Row, series
 from .runners import RUNNERS, PortError, get_runner
 from .runners.base import REPO
-from .stats import flops_per_step
+from .schedule import round_order
+from .stats import Estimate, flops_per_step, median_ci, ratio_estimate
+from .workers import Workers
+from python_impl.two_layer_net import PARAM_NAMES
 
 GATES = ("AND", "OR", "NAND", "XOR")
+WARMUP_STEPS = 10  # the training run's first steps (compilation, cold caches) are left out of its rounds
 
 
 @dataclass
@@ -34,12 +53,17 @@ class Settings:
     lr: float = 0.1
     hidden: int = 50
     eval_every: int = 600
+    train_chunk: int = 200  # training steps per request: one chunk per language per round
     perceptron_epochs: int = 2000
     perceptron_lr: float = 1.0
-    perceptron_repeats: int = 7
-    startup_repeats: int = 5
-    bench_repeats: int = 11
-    bench_target_s: float = 0.05  # each timed measurement lasts about this long
+    perceptron_repeats: int = 3  # whole training runs per request; a round's value is their median
+    startup_repeats: int = 5  # rounds of fresh processes
+    bench_target_s: float = 0.02  # each timed block (steps, or the BLAS floor) lasts about this long
+    min_rounds: int = 10
+    max_rounds: int = 150
+    case_budget_s: float = 15.0  # rounds stop when this much time per case is spent, converged or not
+    rounds_per_worker: int = 5  # each language's worker is replaced by a new process every so many rounds
+    train_generations: int = 4  # worker processes the training run is handed through
     scaling_hidden: tuple[int, ...] = (50, 100, 200, 400, 800)
     scaling_batch: tuple[int, ...] = (1, 10, 100, 1000)
     gradcheck_batch: int = 3
@@ -48,9 +72,8 @@ class Settings:
 
     @classmethod
     def quick(cls) -> "Settings":
-        return cls(quick_version=True, iters=600, eval_every=100, perceptron_epochs=500, perceptron_repeats=3,
-                   startup_repeats=3, bench_repeats=5, bench_target_s=0.02, scaling_hidden=(50, 200, 800),
-                   scaling_batch=(1, 100, 1000))
+        return cls(quick_version=True, iters=600, eval_every=100, train_chunk=25, perceptron_epochs=500,
+                   startup_repeats=3, case_budget_s=8.0, scaling_hidden=(50, 200, 800), scaling_batch=(1, 100, 1000))
 
 
 @dataclass
@@ -62,9 +85,9 @@ class RunContext:
     threads: int
     results: ResultsFile
     progress: Progress
+    workers: Workers
     data_dir: Path | None = None
     log: Callable[[str], None] = print
-    reference: dict = field(default_factory=dict)  # Python's results, for parity
     _mnist: dict | None = None
 
     @property
@@ -73,111 +96,431 @@ class RunContext:
             self._mnist = load_raw(self.data_dir, log=self.log)
         return self._mnist
 
-    def run(self, lang: str, task: str, config: dict, inputs=None, timeout: float = 900, **kw):
-        return get_runner(lang).run(task, config, inputs, timeout=timeout, threads=self.threads, **kw)
+    def request(self, lang: str, task: str, config: dict, timeout: float, **kw):
+        return self.workers.request(lang, task, config, timeout=timeout, **kw).arrays
+
+    def fresh(self, lang: str, task: str, config: dict, timeout: float = 300, **kw):
+        """A one-shot run in a fresh process (start-up and first-call measurements)."""
+        return get_runner(lang).run(task, config, timeout=timeout, threads=self.threads, **kw)
+
+
+class Outcome:
+    """What one task did for each language: rows to write, and failures (language -> reason), each failure
+    announced once, when it happens."""
+
+    def __init__(self, task: str, langs: list[str], say: Callable[[str], None] = lambda message: None):
+        self.task, self.langs, self.say = task, langs, say
+        self.rows: list[Row] = []
+        self.failed: dict[str, str] = {}
+
+    def fail(self, lang: str, reason: str) -> None:
+        if lang not in self.failed:
+            self.failed[lang] = reason
+            self.say(f"FAILED {lang} {self.task}: {reason}")
+
+    def port_error(self, exc: PortError, what: str) -> None:
+        note = f"{what}: {exc.reason}" + (" | last output: " + " / ".join(exc.tail.splitlines()[-5:]) if exc.tail else "")
+        self.fail(exc.lang, note)
+
+    def ok(self, lang: str) -> bool:
+        return lang not in self.failed
+
+    def running(self) -> list[str]:
+        return [lang for lang in self.langs if self.ok(lang)]
+
+
+# ---- rounds ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Rounds:
+    """One case's per-round values, per language: values[lang][quantity][round], and for every round the
+    language's position in that round's order and which of its worker processes measured it."""
+    values: dict[str, dict[str, dict[int, float]]] = field(default_factory=dict)
+    positions: dict[str, dict[int, int]] = field(default_factory=dict)
+    workers: dict[str, dict[int, int]] = field(default_factory=dict)
+    count: int = 0
+    stopped_because: str = ""
+
+    def add(self, lang: str, round_no: int, position: int, worker: int, measured: dict[str, float]) -> None:
+        for q, v in measured.items():
+            self.values.setdefault(lang, {}).setdefault(q, {})[round_no] = float(v)
+        self.positions.setdefault(lang, {})[round_no] = position
+        self.workers.setdefault(lang, {})[round_no] = worker
+
+    def estimate(self, lang: str, q: str) -> Estimate:
+        vals = self.values.get(lang, {}).get(q, {})
+        return median_ci(list(vals.values()), [self.workers[lang][r] for r in vals])
+
+    def ratio(self, lang: str, q: str) -> Estimate:
+        return ratio_estimate(self.values.get(lang, {}).get(q, {}), self.values.get("python", {}).get(q, {}),
+                              self.workers.get(lang))
+
+    def converged(self, langs: list[str], quantities: list[str]) -> bool:
+        """Every language's ratio to Python within the target (Python's own time, when it is alone)."""
+        others = [lang for lang in langs if lang != "python"]
+        if "python" not in langs or not others:
+            return all(self.estimate(lang, q).converged for lang in langs for q in quantities)
+        return all(self.ratio(lang, q).converged for lang in others for q in quantities)
+
+
+def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
+               block: Callable[[str, str, int], dict[str, float]], quantities: list[str], rounds: int | None = None,
+               per_worker: int | None = None, setup: Callable[[str, int], None] | None = None,
+               teardown: Callable[[str], None] | None = None) -> dict[str, Rounds]:
+    """Rounds of `block(lang, case, round)`: in each round, for each case still measured (in a shuffled order),
+    every running language once, in an order shuffled per round. `rounds` of them if given; else (adaptive) at
+    least min_rounds, then until each case's ratios have converged, the time budget (case_budget_s per case)
+    is spent or max_rounds is reached.
+
+    Every `per_worker` rounds each language's worker is replaced by a new process (`teardown(lang)` first, then
+    `setup(lang, round)` on the new one; setup also runs before the first round, teardown after the last), so
+    that a measurement is spread over several processes and stretches of time. A language whose block fails
+    leaves the rounds."""
+    s = ctx.settings
+    results = {case: Rounds() for case in cases}
+    active = list(cases)
+    start = time.monotonic()
+
+    def each_lang(fn: Callable[[str], None], what: str) -> None:
+        for lang in out.running():
+            try:
+                fn(lang)
+            except PortError as exc:
+                out.port_error(exc, what)
+
+    if setup is not None:
+        each_lang(lambda lang: setup(lang, 0), name)
+    r = 0
+    while active and out.running():
+        if r and per_worker and r % per_worker == 0:
+            ctx.progress.detail(f"{name}: new worker processes")
+            if teardown is not None:
+                each_lang(teardown, name)
+            for lang in out.running():
+                ctx.workers.retire(lang)
+            if setup is not None:
+                each_lang(lambda lang: setup(lang, r), name)
+        for case in round_order(active, ctx.seed, name, r):
+            for position, lang in enumerate(round_order(out.running(), ctx.seed, f"{name} {case}", r)):
+                ctx.progress.detail(f"{name} {case}: round {r + 1}, {lang}".replace("  ", " "))
+                try:
+                    measured = block(lang, case, r)
+                except PortError as exc:
+                    out.port_error(exc, f"{name} {case}, round {r + 1}".replace("  ", " "))
+                    continue
+                results[case].add(lang, r, position, ctx.workers.serial(lang), measured)
+            results[case].count = r + 1
+        r += 1
+        if rounds is not None:
+            if r >= rounds:
+                for case in active:
+                    results[case].stopped_because = f"{rounds} rounds"
+                active = []
+            continue
+        if r >= s.min_rounds:
+            for case in list(active):
+                if results[case].converged(out.running(), quantities):
+                    results[case].stopped_because = "converged"
+                    active.remove(case)
+            spent = time.monotonic() - start >= s.case_budget_s * len(cases)
+            if active and (spent or r >= s.max_rounds):
+                why = f"time budget ({s.case_budget_s:g} s per case) spent" if spent else f"{s.max_rounds} rounds"
+                for case in active:
+                    results[case].stopped_because = why
+                active = []
+    if teardown is not None:
+        each_lang(teardown, name)
+    return results
+
+
+def round_rows(task: str, case: str, rounds: Rounds, quantities: dict[str, str], unit: str = "s",
+               target: bool = True) -> list[Row]:
+    """The raw per-round values (index: round), each round's position in the order and worker process, and per
+    language and quantity the estimate and the ratio to Python, each with its 95% CI (index: median, ci_low,
+    ci_high, rounds, outliers; ratios also converged, unless the quantity has no `target` width, as start-up,
+    measured in a few fresh processes). `quantities` maps the per-round metric to the quantity's name."""
+    rows = []
+    for lang, per_q in rounds.values.items():
+        for metric, name in quantities.items():
+            vals = per_q.get(metric, {})
+            rows += [Row(lang, task, case, metric, r, v, unit) for r, v in sorted(vals.items())]
+            rows += estimate_rows(lang, task, case, f"{name}_estimate", rounds.estimate(lang, metric), unit)
+            if lang != "python" and "python" in rounds.values:
+                est = rounds.ratio(lang, metric)
+                rows += estimate_rows(lang, task, case, f"{name}_ratio", est, "")
+                if target:
+                        rows.append(Row(lang, task, case, f"{name}_ratio", "converged", float(est.converged), "",
+                                    f"95% CI half-width {est.half_width:.1%} of the ratio after {rounds.count} rounds; "
+                                    f"stopped: {rounds.stopped_because}"))
+        rows += [Row(lang, task, case, "round_position", r, p) for r, p in sorted(rounds.positions.get(lang, {}).items())]
+        rows += [Row(lang, task, case, "round_worker", r, w) for r, w in sorted(rounds.workers.get(lang, {}).items())]
+    return rows
+
+
+def estimate_rows(lang: str, task: str, case: str, metric: str, est: Estimate, unit: str) -> list[Row]:
+    return [Row(lang, task, case, metric, "median", est.value, unit),
+            Row(lang, task, case, metric, "ci_low", est.low, unit, "95% CI, bootstrap over workers and rounds"),
+            Row(lang, task, case, metric, "ci_high", est.high, unit, "95% CI, bootstrap over workers and rounds"),
+            Row(lang, task, case, metric, "rounds", est.rounds),
+            Row(lang, task, case, metric, "outliers", est.outliers, "", "rounds over 3x the median")]
+
+
+def time_limit(expected_s: float) -> float:
+    """A request's time limit: generous against what it should take (a hang is caught, a slow port is not)."""
+    return 60.0 + 30.0 * expected_s
+
+
+def step_estimate(batch: int, hidden: int) -> float:
+    """A modest guess of one step's time (seconds): its FLOPs at 5 GFLOP/s plus 0.1 ms of overhead."""
+    return flops_per_step(batch, hidden) / 5e9 + 1e-4
 
 
 # ---- the tasks -------------------------------------------------------------------------------------------
 
-def task_startup(ctx: RunContext, lang: str) -> list[Row]:
-    walls = [ctx.run(lang, "noop", {}, timeout=300).wall for _ in range(ctx.settings.startup_repeats)]
-    return series(lang, "startup", "", "startup_time", walls, "s")
-
-
-def task_perceptron(ctx: RunContext, lang: str) -> list[Row]:
+def task_startup(ctx: RunContext, out: Outcome) -> None:
+    """Fresh processes, in rounds: a port that does nothing (start-up, timed from outside) and the first
+    training step of a fresh process (timed inside: it includes any compilation), verified."""
     s = ctx.settings
-    rows = []
+    folder = ctx.workers.scratch / "first_step"
+    data = first_step_inputs(ctx)
+    write_arrays(folder, data)
+    case = f"hidden={s.hidden} batch={s.batch}"
+    checked: dict[str, dict] = {}
+
+    def block(lang: str, _case: str, r: int) -> dict[str, float]:
+        wall = ctx.fresh(lang, "noop", {}).wall
+        got = ctx.fresh(lang, "first_step", {"lr": s.lr}, input_dir=folder).arrays
+        need(lang, "first_step", got, {"first_step": (), **{k: data[k].shape for k in PARAM_NAMES}})
+        checked.setdefault(lang, got)
+        return {"startup_time": wall, "first_step": float(got["first_step"])}
+
+    rounds = run_rounds(ctx, "startup", out, [""], block, [], rounds=s.startup_repeats)[""]
+    out.rows += round_rows("startup", "", rounds, {"startup_time": "startup_time"}, target=False)
+    out.rows += round_rows("startup", case, rounds, {"first_step": "first_step"}, target=False)
+    verify(out, "startup", case, checked, list(PARAM_NAMES), GRAD_TOL)
+
+
+def first_step_inputs(ctx: RunContext) -> dict[str, np.ndarray]:
+    s = ctx.settings
+    idx = mk.batch_sequence(ctx.seed, 1, s.batch)[0]
+    return {**mk.net_params(ctx.seed, s.hidden), "x": ctx.mnist["x_train"][idx].astype(np.float64) / 255.0,
+            "t": ctx.mnist["t_train"][idx].astype(np.int64)}
+
+
+def task_perceptron(ctx: RunContext, out: Outcome) -> None:
+    """Each gate learned once per language (verified); AND timed in rounds (whole training runs)."""
+    s = ctx.settings
+    shapes = {"W": (2,), "b": (), "losses": (s.perceptron_epochs,), "solved_epoch": ()}
+    checked: dict[str, dict[str, dict]] = {g: {} for g in GATES}
+    first: dict[str, float] = {}
+
+    def learn(lang: str, gate: str, repeats: int) -> dict:
+        config = {"epochs": s.perceptron_epochs, "lr": s.perceptron_lr, "repeats": repeats}
+        got = ctx.request(lang, "perceptron", config, inputs=mk.perceptron_inputs(ctx.seed, gate),
+                          timeout=time_limit(s.perceptron_epochs * 1e-4 * (repeats + 1)))
+        need(lang, "perceptron", got, {**shapes, "first_time": (), "times": (repeats,)})
+        checked[gate].setdefault(lang, got)
+        return got
+
+    def block(lang: str, gate: str, r: int) -> dict[str, float]:
+        got = learn(lang, gate, s.perceptron_repeats)
+        first.setdefault(lang, float(got["first_time"]) / s.perceptron_epochs)
+        return {"epoch_time": float(np.median(got["times"])) / s.perceptron_epochs}
+
+    rounds = run_rounds(ctx, "perceptron", out, ["AND"], block, ["epoch_time"], per_worker=s.rounds_per_worker)
+    out.rows += round_rows("perceptron", "AND", rounds["AND"], {"epoch_time": "epoch_time"})
+    for lang, t in first.items():
+        out.rows.append(Row(lang, "perceptron", "AND", "first_epoch_time", "", t, "s",
+                            "the first whole run in a new worker, per epoch: includes any compilation"))
+    for gate in GATES[1:]:
+        for lang in out.running():
+            try:
+                learn(lang, gate, 1)
+            except PortError as exc:
+                out.port_error(exc, f"perceptron {gate}")
     for gate in GATES:
-        timed = gate == "AND"  # tiny arrays: AND measures per-operation overhead; the others only learn
-        config = {"epochs": s.perceptron_epochs, "lr": s.perceptron_lr, "repeats": s.perceptron_repeats if timed else 1}
-        data = mk.perceptron_inputs(ctx.seed, gate)
-        out = ctx.run(lang, "perceptron", config, data).arrays
-        need(lang, "perceptron", out, {"W": data["W"].shape, "b": (), "losses": (s.perceptron_epochs,), "solved_epoch": (),
-                                       "first_time": (), "times": (config["repeats"],)})
-        solved = int(out["solved_epoch"])
-        rows += [Row(lang, "perceptron", gate, "solved_epoch", "", solved, "epochs",
-                     "never classified all four inputs" if solved < 0 else ""),
-                 Row(lang, "perceptron", gate, "final_loss", "", float(out["losses"][-1]))]
-        if timed:
-            rows += series(lang, "perceptron", gate, "epoch_time", out["times"] / s.perceptron_epochs, "s")
-            rows.append(Row(lang, "perceptron", gate, "first_epoch_time", "", float(out["first_time"]) / s.perceptron_epochs, "s"))
-        rows += parity_rows(ctx, lang, "perceptron", gate, out, ["W", "b", "losses"], floor=1.0)
-    return rows
+        for lang, got in checked[gate].items():
+            solved = int(got["solved_epoch"])
+            out.rows += [Row(lang, "perceptron", gate, "solved_epoch", "", solved, "epochs",
+                             "never classified all four inputs" if solved < 0 else ""),
+                         Row(lang, "perceptron", gate, "final_loss", "", float(got["losses"][-1]))]
+        verify(out, "perceptron", gate, checked[gate], ["W", "b", "losses"], RUN_TRAIN_TOL, floor=1.0)
 
 
-def task_gradcheck(ctx: RunContext, lang: str) -> list[Row]:
+def task_gradcheck(ctx: RunContext, out: Outcome) -> None:
     """The book's check: backprop against central differences on the first 3 training images, book weights."""
     n = ctx.settings.gradcheck_batch
     data = {**mk.net_params(ctx.seed, ctx.settings.hidden),
             "x": ctx.mnist["x_train"][:n].astype(np.float64) / 255.0, "t": ctx.mnist["t_train"][:n].astype(np.int64)}
-    start = time.perf_counter()
-    backprop = ctx.run(lang, "grad", {"model": "two_layer_net", "numerical": 0}, data).arrays
-    numerical = ctx.run(lang, "grad", {"model": "two_layer_net", "numerical": 1}, data, timeout=1800).arrays
-    shapes = {"loss": (), **{k: v.shape for k, v in data.items() if k not in ("x", "t")}}
-    need(lang, "gradcheck (backprop)", backprop, shapes)
-    need(lang, "gradcheck (numerical)", numerical, shapes)
-    rows = []
-    for name in ("W1", "b1", "W2", "b2"):
-        diff = np.abs(backprop[name] - numerical[name])
-        rows += [Row(lang, "gradcheck", name, "numerical_max_abs", "", float(diff.max())),
-                 Row(lang, "gradcheck", name, "numerical_mean_abs", "", float(diff.mean())),
-                 Row(lang, "gradcheck", name, "numerical_rel", "", rel_diff(numerical[name], backprop[name]))]
-    rows.append(Row(lang, "gradcheck", "", "wall_time", "", time.perf_counter() - start, "s"))
-    return rows + parity_rows(ctx, lang, "gradcheck", "", backprop, ["loss", "W1", "b1", "W2", "b2"])
+    shapes = {"loss": (), **{k: data[k].shape for k in PARAM_NAMES}}
+    checked = {}
+    for lang in out.running():
+        ctx.progress.detail(lang)
+        start = time.perf_counter()
+        try:
+            backprop = ctx.request(lang, "grad", {"model": "two_layer_net", "numerical": 0}, inputs=data, timeout=300)
+            numerical = ctx.request(lang, "grad", {"model": "two_layer_net", "numerical": 1}, inputs=data, timeout=1800)
+            need(lang, "gradcheck (backprop)", backprop, shapes)
+            need(lang, "gradcheck (numerical)", numerical, shapes)
+        except PortError as exc:
+            out.port_error(exc, "gradcheck")
+            continue
+        for name in PARAM_NAMES:
+            diff = np.abs(backprop[name] - numerical[name])
+            out.rows += [Row(lang, "gradcheck", name, "numerical_max_abs", "", float(diff.max())),
+                         Row(lang, "gradcheck", name, "numerical_mean_abs", "", float(diff.mean())),
+                         Row(lang, "gradcheck", name, "numerical_rel", "", rel_diff(numerical[name], backprop[name]))]
+        out.rows.append(Row(lang, "gradcheck", "", "wall_time", "", time.perf_counter() - start, "s"))
+        checked[lang] = backprop
+    verify(out, "gradcheck", "", checked, ["loss", *PARAM_NAMES], GRAD_TOL)
 
 
-def task_train(ctx: RunContext, lang: str) -> list[Row]:
+def train_chunks(iters: int, chunk: int, eval_every: int) -> list[tuple[int, int, bool]]:
+    """The training run cut into requests: (first step, steps, evaluate after it). A chunk is at most `chunk`
+    steps and ends at every evaluation point, so the accuracies are measured where `train` measures them."""
+    evals = eval_iterations(iters, eval_every)
+    out, first = [], 0
+    while first < iters:
+        stop = min(first + chunk, next(e for e in evals if e > first))
+        out.append((first, stop - first, stop in evals))
+        first = stop
+    return out
+
+
+def task_train(ctx: RunContext, out: Outcome) -> None:
+    """The book's training run, every language in step, chunk by chunk: each round every language runs the same
+    chunk of steps (its network kept in its worker), in a shuffled order. The run is handed to new worker
+    processes (train_generations of them) on the way: the old one returns the parameters, the new one continues."""
     s = ctx.settings
     folder = ctx.run_dir / "inputs" / "train"
     params = mk.net_params(ctx.seed, s.hidden)
     if not (folder / "manifest.txt").exists():  # written once, read by every language
-        from .interchange import write_arrays
         write_arrays(folder, {**params, "batches": mk.batch_sequence(ctx.seed, s.iters, s.batch), **ctx.mnist})
-    evals = eval_iterations(s.iters, s.eval_every)
-
-    def on_progress(done: int, total: int) -> None:
-        ctx.progress.detail(f"step {done}/{total}")
-
-    start = time.perf_counter()
-    out = ctx.run(lang, "train", {"lr": s.lr, "eval_every": s.eval_every}, input_dir=folder,
-                  timeout=max(1800, s.iters * 0.5), on_progress=on_progress).arrays
-    wall = time.perf_counter() - start
-    need(lang, "train", out, {"loss": (s.iters,), "step_times": (s.iters,), "train_acc": (len(evals),),
-                              "test_acc": (len(evals),), **{k: v.shape for k, v in params.items()}})
+    chunks = train_chunks(s.iters, s.train_chunk, s.eval_every)
     case = f"hidden={s.hidden} batch={s.batch}"
-    rows = series(lang, "train", case, "loss", out["loss"])
-    rows += series(lang, "train", case, "step_time", out["step_times"], "s")
-    rows += [Row(lang, "train", case, "train_acc", it, float(a)) for it, a in zip(evals, out["train_acc"])]
-    rows += [Row(lang, "train", case, "test_acc", it, float(a)) for it, a in zip(evals, out["test_acc"])]
-    rows.append(Row(lang, "train", case, "wall_time", "", wall, "s", "whole process: start-up, loading, training, evaluation"))
-    return rows + parity_rows(ctx, lang, "train", case, out, ["loss", "W1", "b1", "W2", "b2", "test_acc"])
+    step = step_estimate(s.batch, s.hidden)
+    walls = {lang: 0.0 for lang in out.running()}
+    got = {lang: {"loss": [], "step_times": [], "train_acc": [], "test_acc": []} for lang in out.running()}
+    reached: dict[str, dict] = {}  # the parameters each language's last worker handed back
+
+    def setup(lang: str, r: int) -> None:
+        ctx.progress.detail(f"train: loading the data into {lang}")
+        source = folder if r == 0 else takeover_folder(ctx.workers.scratch / f"train-{lang}-{r}", folder, reached[lang])
+        first = chunks[r][0] if r < len(chunks) else s.iters
+        walls[lang] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first}, input_dir=source,
+                                           timeout=600).wall
+
+    def teardown(lang: str) -> None:
+        res = ctx.workers.request(lang, "train_end", {}, timeout=120)
+        need(lang, "train_end", res.arrays, {k: v.shape for k, v in params.items()})
+        walls[lang] += res.wall
+        reached[lang] = res.arrays
+
+    def block(lang: str, _case: str, r: int) -> dict[str, float]:
+        first, steps, evaluate = chunks[r]
+        res = ctx.workers.request(lang, "train_steps", {"first": first, "steps": steps, "evaluate": int(evaluate)},
+                                  timeout=time_limit(steps * step + (5.0 if evaluate else 0.0)))
+        need(lang, "train_steps", res.arrays, {"loss": (steps,), "step_times": (steps,),
+                                               **({"train_acc": (), "test_acc": ()} if evaluate else {})})
+        walls[lang] += res.wall
+        for k in got[lang]:
+            if k in res.arrays:
+                got[lang][k].append(np.atleast_1d(res.arrays[k]))
+        steady = res.arrays["step_times"][max(0, WARMUP_STEPS - first):]
+        return {"step_time_round": float(np.median(steady))} if steady.size else {}
+
+    per_worker = -(-len(chunks) // s.train_generations)
+    rounds = run_rounds(ctx, "train", out, [case], block, ["step_time_round"], rounds=len(chunks),
+                        per_worker=per_worker, setup=setup, teardown=teardown)[case]
+    checked = {}
+    evals = eval_iterations(s.iters, s.eval_every)
+    for lang in out.running():
+        result = {k: np.concatenate(v) for k, v in got[lang].items()}
+        checked[lang] = {**result, **reached[lang]}
+        out.rows += series(lang, "train", case, "loss", result["loss"])
+        out.rows += series(lang, "train", case, "step_time", result["step_times"], "s")
+        out.rows += [Row(lang, "train", case, "train_acc", it, float(a)) for it, a in zip(evals, result["train_acc"])]
+        out.rows += [Row(lang, "train", case, "test_acc", it, float(a)) for it, a in zip(evals, result["test_acc"])]
+        out.rows.append(Row(lang, "train", case, "wall_time", "", walls[lang], "s",
+                            "every request of the run: loading, training, evaluation, hand-overs"))
+    out.rows += round_rows("train", case, rounds, {"step_time_round": "step_time"})
+    verify(out, "train", case, checked, ["loss", *PARAM_NAMES, "test_acc"], RUN_TRAIN_TOL)
 
 
-def task_scaling(ctx: RunContext, lang: str) -> list[Row]:
+def takeover_folder(folder: Path, base: Path, params: dict[str, np.ndarray]) -> Path:
+    """The input folder for a new worker that takes over the training run: the parameters reached so far, and
+    base's other arrays (the data, the batches) linked, not copied."""
+    write_arrays(folder, {k: params[k] for k in PARAM_NAMES})
+    lines = [ln for ln in (base / "manifest.txt").read_text().splitlines()[1:] if ln.split()[0] not in PARAM_NAMES]
+    for ln in lines:
+        name = ln.split()[0]
+        (folder / f"{name}.bin").symlink_to((base / f"{name}.bin").resolve())
+    manifest = folder / "manifest.txt"
+    manifest.write_text(manifest.read_text() + "".join(ln + "\n" for ln in lines))
+    return folder
+
+
+def scaling_cases(s: Settings) -> list[tuple[int, int]]:
+    cases = [(h, s.batch) for h in s.scaling_hidden] + [(s.hidden, n) for n in s.scaling_batch if n != s.batch]
+    if (s.hidden, s.batch) not in cases:
+        cases.insert(0, (s.hidden, s.batch))
+    return cases
+
+
+def task_scaling(ctx: RunContext, out: Outcome) -> None:
+    """The training step and its BLAS floor at several sizes: every case held by every worker, the cases'
+    rounds interleaved (each round visits every case not yet converged), what the first round computed
+    verified."""
     s = ctx.settings
-    configs = [(h, s.batch) for h in s.scaling_hidden] + [(s.hidden, n) for n in s.scaling_batch if n != s.batch]
-    if (s.hidden, s.batch) not in configs:
-        configs.insert(0, (s.hidden, s.batch))
-    rows = []
     x_all, t_all = ctx.mnist["x_train"], ctx.mnist["t_train"]
-    for i, (hidden, batch) in enumerate(configs):
-        ctx.progress.detail(f"hidden {hidden}, batch {batch} ({i + 1}/{len(configs)})")
+    cases: dict[str, dict] = {}
+    for hidden, batch in scaling_cases(s):
         idx = mk.batch_sequence(ctx.seed, 1, batch)[0]
-        data = {**mk.net_params(ctx.seed, hidden), "x": x_all[idx].astype(np.float64) / 255.0,
-                "t": t_all[idx].astype(np.int64)}
-        inner = inner_steps(ctx, lang, hidden, batch)
-        config = {"lr": s.lr, "warmup": max(2, inner), "repeats": s.bench_repeats, "inner": inner}
-        out = ctx.run(lang, "bench", config, data).arrays
-        need(lang, "bench", out, {"first_step": (), "step_times": (s.bench_repeats,), "blas_times": (s.bench_repeats,)})
-        case = f"hidden={hidden} batch={batch}"
-        rows += series(lang, "bench", case, "step_time", out["step_times"], "s")
-        rows += series(lang, "bench", case, "blas_time", out["blas_times"], "s")
-        rows.append(Row(lang, "bench", case, "first_step", "", float(out["first_step"]), "s"))
-        rows.append(Row(lang, "bench", case, "flops", "", flops_per_step(batch, hidden), "FLOP"))
-    return rows
+        folder = ctx.workers.scratch / f"bench-{hidden}-{batch}"
+        write_arrays(folder, {**mk.net_params(ctx.seed, hidden), "x": x_all[idx].astype(np.float64) / 255.0,
+                              "t": t_all[idx].astype(np.int64)})
+        inner = inner_steps(s.bench_target_s, hidden, batch)
+        warmup = max(2, inner // 5)
+        cases[f"hidden={hidden} batch={batch}"] = {
+            "id": f"h{hidden}_b{batch}", "folder": folder, "shapes": bench_shapes(hidden, batch), "inner": inner,
+            "warmup": warmup, "flops": flops_per_step(batch, hidden),
+            "limit": time_limit(2 * (warmup + inner) * step_estimate(batch, hidden))}
+    checked: dict[str, dict[str, dict]] = {case: {} for case in cases}
+
+    def setup(lang: str, r: int) -> None:
+        for c in cases.values():
+            ctx.request(lang, "bench_begin", {"case_id": c["id"], "lr": s.lr}, input_dir=c["folder"], timeout=120)
+
+    def block(lang: str, case: str, r: int) -> dict[str, float]:
+        c = cases[case]
+        verifying = lang not in checked[case]
+        got = ctx.request(lang, "bench_round", {"case_id": c["id"], "warmup": c["warmup"], "inner": c["inner"],
+                                                "verify": int(verifying)}, timeout=c["limit"])
+        need(lang, "bench_round", got, {"step_time": (), "blas_time": (), **(c["shapes"] if verifying else {})})
+        if verifying:
+            checked[case][lang] = got
+        return {"step_time": float(got["step_time"]), "blas_time": float(got["blas_time"])}
+
+    rounds = run_rounds(ctx, "bench", out, list(cases), block, ["step_time", "blas_time"],
+                        per_worker=s.rounds_per_worker, setup=setup)
+    for case, c in cases.items():
+        out.rows += round_rows("bench", case, rounds[case], {"step_time": "step_time", "blas_time": "blas_time"})
+        out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, "", rounds[case].stopped_because))
+        out.rows.append(Row("all", "bench", case, "steps", "", c["warmup"] + c["inner"], "",
+                            f"{c['warmup']} untimed + {c['inner']} timed steps per round, from the same parameters"))
+        out.rows.append(Row("all", "bench", case, "flops", "", c["flops"], "FLOP"))
+        verify(out, "bench", case, checked[case], list(c["shapes"]), GRAD_TOL)
 
 
-TASKS: dict[str, Callable[[RunContext, str], list[Row]]] = {
+def bench_shapes(hidden: int, batch: int) -> dict[str, tuple]:
+    """What a verifying bench round returns: the parameters after its steps and the six products."""
+    d, c = mk.INPUT_SIZE, mk.OUTPUT_SIZE
+    return {"W1": (d, hidden), "b1": (hidden,), "W2": (hidden, c), "b2": (c,),
+            "p_xW1": (batch, hidden), "p_hW2": (batch, c), "p_dyW2t": (batch, hidden), "p_htdy": (hidden, c),
+            "p_dhW1t": (batch, d), "p_xtdh": (d, hidden)}
+
+
+TASKS: dict[str, Callable[[RunContext, Outcome], None]] = {
     "startup": task_startup, "perceptron": task_perceptron, "gradcheck": task_gradcheck,
     "train": task_train, "scaling": task_scaling,
 }
@@ -191,39 +534,38 @@ def eval_iterations(iters: int, every: int) -> list[int]:
     return its if its and its[-1] == iters else its + [iters]
 
 
-def inner_steps(ctx: RunContext, lang: str, hidden: int, batch: int) -> int:
-    """Steps per timed measurement, so that one measurement lasts about bench_target_s (clock resolution
-    and per-call noise then do not matter). Estimated from the FLOPs at a modest rate plus a per-step
-    overhead; the same count for every language keeps the work identical."""
-    est = flops_per_step(batch, hidden) / 5e9 + 1e-4
-    return int(max(1, min(1000, round(ctx.settings.bench_target_s / est))))
+def inner_steps(target_s: float, hidden: int, batch: int) -> int:
+    """Timed steps per round, so that one timed block lasts about target_s (clock resolution and per-call noise
+    then do not matter); the same count for every language keeps the work identical."""
+    return int(max(1, min(1000, round(target_s / step_estimate(batch, hidden)))))
 
 
 # Parity tolerance per task (norm-wise relative to Python; per step for loss curves): see check.py.
-PARITY_TOL = {"perceptron": RUN_TRAIN_TOL, "gradcheck": GRAD_TOL, "train": RUN_TRAIN_TOL}
+PARITY_TOL = {"startup": GRAD_TOL, "perceptron": RUN_TRAIN_TOL, "gradcheck": GRAD_TOL, "train": RUN_TRAIN_TOL,
+              "bench": GRAD_TOL}
 CURVES = {("train", "loss"), ("perceptron", "losses")}  # compared point by point
 
 
-def parity_rows(ctx: RunContext, lang: str, task: str, case: str, out: dict, names: list[str],
-                floor: float = 0.0) -> list[Row]:
-    """Stores Python's result as the reference, and compares every other language's with it."""
-    key = (task, case)
-    if lang == "python":
-        ctx.reference[key] = {n: out[n] for n in names}
-        return []
-    ref = ctx.reference.get(key)
-    if ref is None:  # Python failed this task: nothing to compare with
-        return []
-    return [Row(lang, task, case, "vs_python_rel", n,
-                max_rel_each(out[n], ref[n]) if (task, n) in CURVES else rel_diff(out[n], ref[n], floor),
-                "", "largest relative difference over the curve" if (task, n) in CURVES else "norm-wise")
-            for n in names]
-
-
-def mismatches(rows: list[Row]) -> list[str]:
-    """The comparisons with Python beyond the task's tolerance, described."""
-    return [f"{r.index} of {r.case or r.task} differs from Python by {r.value:.2e} (tolerance {PARITY_TOL[r.task]:g})"
-            for r in rows if r.metric == "vs_python_rel" and not r.value <= PARITY_TOL[r.task]]
+def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list[str], tol: float,
+           floor: float = 0.0) -> None:
+    """Compares every language's results with Python's: rows for the report, and a failure beyond `tol`.
+    Without Python's result there is nothing to check against, and the others fail as unchecked."""
+    ref = got.get("python")
+    for lang, res in got.items():
+        if lang == "python":
+            continue
+        if ref is None:
+            out.fail(lang, f"{case or task}: not verified: Python, the reference, has no result to compare with")
+            continue
+        rows = [Row(lang, task, case, "vs_python_rel", n,
+                    max_rel_each(res[n], ref[n]) if (task, n) in CURVES else rel_diff(res[n], ref[n], floor),
+                    "", "largest relative difference over the curve" if (task, n) in CURVES else "norm-wise")
+                for n in names]
+        out.rows += rows
+        wrong = [f"{r.index} of {r.case or r.task} differs from Python by {r.value:.2e} (tolerance {tol:g})"
+                 for r in rows if not r.value <= tol]
+        if wrong:
+            out.fail(lang, "parity: " + "; ".join(wrong))
 
 
 def need(lang: str, task: str, out: dict, shapes: dict[str, tuple]) -> None:
@@ -280,19 +622,42 @@ def machine_record() -> dict:
             "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
 
 
-def dgemm_gflops(threads: int, n: int = 2000, repeats: int = 5) -> float:
-    """The machine's reference: NumPy's DGEMM rate on one n x n product, with the run's thread count (median)."""
-    from threadpoolctl import threadpool_limits
-    rng = np.random.default_rng(0)
-    a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
-    with threadpool_limits(limits=threads, user_api="blas"):
+DGEMM_CODE = """
+import sys, time
+import numpy as np
+from threadpoolctl import threadpool_limits
+n, threads, repeats = 2000, int(sys.argv[1]), 5
+rng = np.random.default_rng(0)
+a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+with threadpool_limits(limits=threads, user_api="blas"):
+    a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
         a @ b
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            a @ b
-            times.append(time.perf_counter() - start)
-    return 2 * n ** 3 / float(np.median(times)) / 1e9
+        times.append(time.perf_counter() - start)
+print(2 * n ** 3 / float(np.median(times)) / 1e9)
+"""
+
+
+def dgemm_gflops(threads: int) -> float:
+    """The machine's reference: NumPy's DGEMM rate on one 2000 x 2000 product with the run's thread count
+    (median of 5), measured in a separate process like every other timing."""
+    done = subprocess.run([sys.executable, "-c", DGEMM_CODE, str(threads)], capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL)
+    try:
+        return float(done.stdout.strip())
+    except ValueError:
+        return float("nan")
+
+
+def pinned_cpus(pin: bool, threads: int) -> set[int] | None:
+    """The one CPU every worker is pinned to, when pinning is asked for, BLAS uses one thread and the harness
+    may use more than one CPU (the last one: the first tends to take the machine's interrupts)."""
+    if not pin or threads != 1 or not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return {cpus[-1]} if len(cpus) > 1 else None
 
 
 def new_run_dir(base: Path, quick: bool) -> Path:
@@ -333,37 +698,47 @@ def probe(langs: list[str], threads: int, run_dir: Path, results: ResultsFile, l
 
 
 def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, out_base: Path | None = None,
-        quiet: bool = False, data_dir: Path | None = None, keep_inputs: bool = False,
+        quiet: bool = False, data_dir: Path | None = None, keep_inputs: bool = False, pin: bool = True,
         log: Callable[[str], None] = print) -> tuple[Path, list[str]]:
     """Runs every task for every language; returns the run folder and the list of failures."""
-    langs = ["python", *[lang for lang in langs if lang != "python"]]  # the reference runs first: parity needs it
+    langs = ["python", *[lang for lang in langs if lang != "python"]]  # the reference is always there
     run_dir = new_run_dir(out_base or REPO / "results", settings.quick_version)
     results = ResultsFile(run_dir / "results.csv")
+    cpus = pinned_cpus(pin, threads)
     env = {"run_id": run_dir.name, "started": datetime.now().isoformat(timespec="seconds"), "seed": seed,
            "threads": threads, "langs": langs, "settings": {k: v for k, v in settings.__dict__.items()},
-           "machine": machine_record()}
+           "machine": machine_record(),
+           "schedule": {"workers": "one persistent process per language (start-up and first call: fresh processes)",
+                        "rounds": "every language once per round, order shuffled per round from the seed",
+                        "pinned_cpus": sorted(cpus) if cpus else None}}
     write_environment(run_dir, env)
     log(f"run folder: {run_dir}")
     failed: list[str] = []
     progress = None
     interrupted = False
+    workers = Workers(threads, cpus, log=log)
     try:
         log(f"measuring the machine's DGEMM rate ({threads} thread{'s' if threads > 1 else ''})...")
         results.add([Row("machine", "dgemm", "n=2000", "gflops", "", dgemm_gflops(threads), "GFLOP/s")])
         available = probe(langs, threads, run_dir, results, log)
         failed += [lang for lang in langs if lang not in available]
-        progress = Progress(total=len(available) * len(settings.tasks), quiet=quiet)
-        ctx = RunContext(run_dir, available, settings, seed, threads, results, progress, data_dir,
+        progress = Progress(total=len(settings.tasks), quiet=quiet)
+        workers.log = progress.write
+        ctx = RunContext(run_dir, available, settings, seed, threads, results, progress, workers, data_dir,
                          log=progress.write)
         for task in settings.tasks:
-            for lang in available:
-                progress.start(lang, task)
-                failed += run_task(ctx, task, lang)
-                progress.done()
+            progress.start(task)
+            start = time.monotonic()
+            failed += run_task(ctx, task)
+            env = read_environment(run_dir)
+            env.setdefault("task_seconds", {})[task] = round(time.monotonic() - start, 1)
+            write_environment(run_dir, env)
+            progress.done()
     except KeyboardInterrupt:  # Ctrl-C: what finished is in results.csv already; say so and stop
         interrupted = True
         failed.append("interrupted")
     finally:
+        workers.close()
         if progress is not None:
             progress.close()
         if not keep_inputs:
@@ -374,28 +749,11 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     return run_dir, failed
 
 
-def run_task(ctx: RunContext, task: str, lang: str) -> list[str]:
-    """One task of one language, its rows written at once; returns the failure, if any, for the summary."""
-    try:
-        rows = TASKS[task](ctx, lang)
-        bad = [r for r in rows if not np.isfinite(r.value)]
-        if bad:
-            raise PortError(lang, f"{task}: non-finite value in {bad[0].metric} {bad[0].case} {bad[0].index}")
-    except PortError as exc:
-        note = exc.reason + (" | last output: " + " / ".join(exc.tail.splitlines()[-5:]) if exc.tail else "")
-        return fail(ctx, lang, task, exc.describe(), note)
-    except (ArithmeticError, LookupError, ValueError, TypeError) as exc:  # results the harness cannot use
-        return fail(ctx, lang, task, f"{lang}: {task}: unusable results ({type(exc).__name__}: {exc})",
-                    f"unusable results: {type(exc).__name__}: {exc}")
-    wrong = mismatches(rows)
-    if wrong:
-        ctx.results.add(rows)
-        return fail(ctx, lang, task, f"{lang}: {task}: " + "; ".join(wrong), "parity: " + "; ".join(wrong))
-    ctx.results.add(rows + [Row(lang, task, "", "status", "", 1)])
-    return []
-
-
-def fail(ctx: RunContext, lang: str, task: str, message: str, note: str) -> list[str]:
-    ctx.progress.write(f"FAILED {message}")
-    ctx.results.add([Row(lang, task, "", "status", "", 0, "", note)])
-    return [f"{lang} {task}"]
+def run_task(ctx: RunContext, task: str) -> list[str]:
+    """One task for every language, its rows written at once; returns the failures, for the summary."""
+    out = Outcome(task, list(ctx.langs), ctx.progress.write)
+    TASKS[task](ctx, out)
+    ctx.results.add(out.rows)
+    ctx.results.add([Row(lang, task, "", "status", "", int(out.ok(lang)), "", out.failed.get(lang, ""))
+                     for lang in ctx.langs])
+    return [f"{lang} {task}" for lang in ctx.langs if not out.ok(lang)]

@@ -231,61 +231,132 @@ function task_perceptron(config, inputs)
                    "first_time" => first, "times" => times), NO_INFO
 end
 
-function task_train(config, inputs)
-    lr, eval_every = setting(config, "lr", Float64), setting(config, "eval_every", Int)
-    eval_every >= 1 || throw(TaskError("eval_every must be at least 1"))
-    net = TwoLayerNet(read_params(inputs))
+"The training problem as this port holds it: images as Float64 in [0, 1], labels and batch rows 1-based."
+function load_training(inputs, params)
     x_train = input(inputs, "x_train", Matrix{UInt8}) ./ 255.0
     x_test = input(inputs, "x_test", Matrix{UInt8}) ./ 255.0
     t_train = targets(input(inputs, "t_train", Vector{UInt8}))
     t_test = targets(input(inputs, "t_test", Vector{UInt8}))
     batches = input(inputs, "batches", Matrix{Int64}) .+ 1
-    check_samples(x_train, net.params, t_train)
-    check_samples(x_test, net.params, t_test)
+    check_samples(x_train, params, t_train)
+    check_samples(x_test, params, t_test)
     all(i -> 1 <= i <= size(x_train, 2), batches) || throw(TaskError("batch indices outside the training set"))
-    iters = size(batches, 2)
+    return (x_train=x_train, t_train=t_train, x_test=x_test, t_test=t_test, batches=batches)
+end
+
+function task_train(config, inputs)
+    lr, eval_every = setting(config, "lr", Float64), setting(config, "eval_every", Int)
+    eval_every >= 1 || throw(TaskError("eval_every must be at least 1"))
+    net = TwoLayerNet(read_params(inputs))
+    d = load_training(inputs, net.params)
+    iters = size(d.batches, 2)
     progress(i) = (println("progress $i $iters"); flush(stdout))
-    result = train(net, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress)
+    result = train(net, d.x_train, d.t_train, d.x_test, d.t_test, d.batches, lr, eval_every, progress)
     return Results(named(result)..., named(net.params)...), NO_INFO
 end
 
-function task_bench(config, inputs)
-    lr, warmup = setting(config, "lr", Float64), setting(config, "warmup", Int)
-    repeats, inner = setting(config, "repeats", Int), setting(config, "inner", Int)
+"One training step timed alone: in a fresh process, the first call, compilation included."
+function task_first_step(config, inputs)
+    lr = setting(config, "lr", Float64)
     net = TwoLayerNet(read_params(inputs))
     x, t = input(inputs, "x", Matrix{Float64}), targets(input(inputs, "t", Vector{Int64}))
     check_samples(x, net.params, t)
-    # The first step alone through a dynamic call (invokelatest): the step's code is compiled at this call, so
-    # first_step includes the JIT time (a static call would have it compiled, untimed, with this function).
+    # A dynamic call (invokelatest): the step is compiled at this call, so the time includes the JIT (a static
+    # call would have it compiled, untimed, with this function).
     start = time_ns()
     Base.invokelatest(sgd_step, net, x, t, lr)
     first = seconds(start)
-    step_times = Base.invokelatest(time_steps, net, x, t, lr, warmup, repeats, inner)
-    blas_times = Base.invokelatest(time_products, net.params.W1, net.params.W2, x, warmup, repeats, inner)
-    return Results("first_step" => first, "step_times" => step_times, "blas_times" => blas_times), NO_INFO
+    return Results("first_step" => first, named(net.params)...), NO_INFO
 end
 
-"`warmup` untimed steps, then `repeats` measurements of `inner` consecutive steps (seconds per step)."
-function time_steps(net::TwoLayerNet, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64,
-                    warmup::Int, repeats::Int, inner::Int)
+# --- worker tasks: state kept between requests (docs/interchange.md, "Workers") -----------------------------
+const STATE = Dict{String, Any}()
+
+function held(name::String)
+    haskey(STATE, name) || throw(TaskError("no $name run is held: $(name)_begin must come first"))
+    return STATE[name]
+end
+
+"""Holds the network, the data and the batch sequence for the train_steps requests that follow; `first` (0 unless
+given) is the number of steps already done, when a new worker takes over a run from another."""
+function task_train_begin(config, inputs)
+    net = TwoLayerNet(read_params(inputs))
+    first = haskey(config, "first") ? setting(config, "first", Int) : 0
+    STATE["train"] = (net=net, data=load_training(inputs, net.params), lr=setting(config, "lr", Float64),
+                      done=Ref(first))
+    return Results(), NO_INFO
+end
+
+"Steps first+1 .. first+steps of the held training run (first is 0-based); the accuracies too with evaluate 1."
+function task_train_steps(config, inputs)
+    s = held("train")
+    first, steps = setting(config, "first", Int), setting(config, "steps", Int)
+    iters = size(s.data.batches, 2)
+    (first == s.done[] && steps >= 1 && first + steps <= iters) ||
+        throw(TaskError("steps $first..$(first + steps - 1) do not follow the $(s.done[]) done (of $iters)"))
+    losses, step_times = Base.invokelatest(train_steps, s.net, s.data.x_train, s.data.t_train,
+                                           view(s.data.batches, :, first+1:first+steps), s.lr)
+    s.done[] += steps
+    out = Results("loss" => losses, "step_times" => step_times)
+    if get(config, "evaluate", "0") == "1"
+        out["train_acc"] = accuracy(s.net, s.data.x_train, s.data.t_train)
+        out["test_acc"] = accuracy(s.net, s.data.x_test, s.data.t_test)
+    end
+    return out, NO_INFO
+end
+
+"The trained parameters; the held training run is dropped."
+function task_train_end(config, inputs)
+    s = held("train")
+    delete!(STATE, "train")
+    return Results(named(s.net.params)...), NO_INFO
+end
+
+"Holds one case's parameters and batch, under the name `case`, for the bench_round requests that follow."
+function task_bench_begin(config, inputs)
+    params = read_params(inputs)
+    x, t = input(inputs, "x", Matrix{Float64}), targets(input(inputs, "t", Vector{Int64}))
+    check_samples(x, params, t)
+    cases = get!(() -> Dict{String, Any}(), STATE, "bench")
+    cases[setting(config, "case_id", String)] = (params=params, x=x, t=t, lr=setting(config, "lr", Float64))
+    return Results(), NO_INFO
+end
+
+"""One round of the held case `case`: from its parameters, `warmup` untimed steps then `inner` timed steps (step_time, per step);
+then the step's six matrix products alone, `warmup` times untimed and `inner` times timed (blas_time, per step).
+With `verify` 1, also what they computed: the parameters after the steps, and the six products."""
+function task_bench_round(config, inputs)
+    case = setting(config, "case_id", String)
+    s = get(held("bench"), case, nothing)
+    s === nothing && throw(TaskError("no bench case '$case' is held: bench_begin must come first"))
+    warmup, inner = setting(config, "warmup", Int), setting(config, "inner", Int)
+    (warmup >= 0 && inner >= 1) || throw(TaskError("warmup must be at least 0 and inner at least 1"))
+    net = TwoLayerNet(map(copy, s.params))
+    step_time = Base.invokelatest(time_steps, net, s.x, s.t, s.lr, warmup, inner)
+    blas_time, products = Base.invokelatest(time_products, s.params.W1, s.params.W2, s.x, warmup, inner)
+    out = Results("step_time" => step_time, "blas_time" => blas_time)
+    if get(config, "verify", "0") == "1"
+        merge!(out, Results(named(net.params)..., named(products)...))
+    end
+    return out, NO_INFO
+end
+
+"`warmup` untimed steps, then `inner` consecutive timed steps: seconds per step."
+function time_steps(net::TwoLayerNet, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64, warmup::Int, inner::Int)
     for _ in 1:warmup
         sgd_step(net, x, t, lr)
     end
-    times = Vector{Float64}(undef, repeats)
-    for r in 1:repeats
-        start = time_ns()
-        for _ in 1:inner
-            sgd_step(net, x, t, lr)
-        end
-        times[r] = seconds(start) / inner
+    start = time_ns()
+    for _ in 1:inner
+        sgd_step(net, x, t, lr)
     end
-    return times
+    return seconds(start) / inner
 end
 
 """The step's six matrix products alone, with the step's shapes, into buffers made once (as the step's
-layers do): forward x·W1, h·W2; backward dy·W2ᵀ, hᵀ·dy, dh·W1ᵀ, xᵀ·dh (Python's names; here transposed)."""
-function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float64},
-                       warmup::Int, repeats::Int, inner::Int)
+layers do): forward x·W1, h·W2; backward dy·W2ᵀ, hᵀ·dy, dh·W1ᵀ, xᵀ·dh (Python's names; here transposed).
+Returns seconds per set of six, and the products (named as Python's, logically the same arrays)."""
+function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float64}, warmup::Int, inner::Int)
     h = W1 * x
     dy = W2 * h
     dh = W2' * dy
@@ -299,15 +370,12 @@ function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float
     for _ in 1:warmup
         products()
     end
-    times = Vector{Float64}(undef, repeats)
-    for r in 1:repeats
-        start = time_ns()
-        for _ in 1:inner
-            products()
-        end
-        times[r] = seconds(start) / inner
+    start = time_ns()
+    for _ in 1:inner
+        products()
     end
-    return times
+    time = seconds(start) / inner
+    return time, (p_xW1=h, p_hW2=dy, p_dyW2t=dh, p_htdy=dW2, p_dhW1t=dx, p_xtdh=dW1)
 end
 
 """
@@ -323,15 +391,19 @@ function run_task(config::AbstractDict, inputs::AbstractDict)
     return dispatch_task(config, inputs)
 end
 
+const TASKS = Dict{String, Function}(
+    "noop" => task_noop, "info" => task_info, "grad" => task_grad, "layers" => task_layers,
+    "perceptron" => task_perceptron, "train" => task_train, "first_step" => task_first_step,
+    "train_begin" => task_train_begin, "train_steps" => task_train_steps, "train_end" => task_train_end,
+    "bench_begin" => task_bench_begin, "bench_round" => task_bench_round)
+
 function dispatch_task(config::Dict{String, String}, inputs::Dict{String, Any})
     haskey(config, "threads") && set_blas_threads(setting(config, "threads", Int))
     task = setting(config, "task", String)
-    f = task == "noop" ? task_noop : task == "info" ? task_info : task == "grad" ? task_grad :
-        task == "layers" ? task_layers : task == "perceptron" ? task_perceptron : task == "train" ? task_train :
-        task == "bench" ? task_bench : nothing
+    f = get(TASKS, task, nothing)
     # A dynamic call: each task is compiled when it runs, not all of them with dispatch_task.
     f === nothing || return Base.invokelatest(f, config, inputs)
-    throw(TaskError("unknown task '$task' (noop, info, grad, layers, perceptron, train, bench)"))
+    throw(TaskError("unknown task '$task' ($(join(sort!(collect(keys(TASKS))), ", ")))"))
 end
 
 # arrays handed over in memory (e.g. by juliacall, as wrappers of NumPy buffers) become plain Julia arrays
@@ -344,28 +416,62 @@ to_port(x) = x
 "One line for the harness, whatever went wrong."
 one_line(e) = replace(strip(sprint(showerror, e)), r"\s*\n\s*" => " | ")
 
+"Runs a task folder: reads config.txt and in/, writes out/ (the manifest last)."
+function run_folder(task_dir::AbstractString)
+    config = read_config(task_dir)
+    in_dir = joinpath(task_dir, "in")
+    # (invokelatest: dynamic calls, so that code a task does not need is not compiled with `main`;
+    # it keeps the start-up time of `noop` down)
+    inputs = isfile(joinpath(in_dir, "manifest.txt")) ? Base.invokelatest(read_arrays, in_dir) : Dict{String, Any}()
+    results, info = dispatch_task(config, inputs)
+    out_dir = joinpath(task_dir, "out")
+    isempty(info) || Base.invokelatest(write_info, out_dir, info)
+    Base.invokelatest(write_arrays, out_dir, results)
+    return nothing
+end
+
+function debug_trace()
+    if !isempty(get(ENV, "NNBENCH_DEBUG", ""))
+        Base.show_backtrace(stderr, catch_backtrace())
+        println(stderr)
+    end
+end
+
+"Worker mode: `run TASK_FOLDER` lines on standard input, one answer line each on standard output."
+function serve()
+    println("nnbench-ready")
+    flush(stdout)
+    while !eof(stdin)
+        request = strip(readline(stdin))
+        request == "quit" && break
+        isempty(request) && continue
+        verb, arg = occursin(' ', request) ? split(request, ' '; limit=2) : (request, "")
+        try
+            (verb == "run" && !isempty(arg)) ||
+                throw(TaskError("unknown request '$request' (expected: run TASK_FOLDER, or quit)"))
+            run_folder(String(arg))
+            println("nnbench-done")
+        catch e
+            e isa InterruptException && rethrow()
+            println("nnbench-error ", one_line(e))
+            debug_trace()
+        end
+        flush(stdout)
+    end
+    return 0
+end
+
 function main(args::Vector{String})
     if length(args) != 1
-        println(stderr, "error: usage: julia --startup-file=no julia_impl/entry.jl TASK_FOLDER")
+        println(stderr, "error: usage: julia --startup-file=no julia_impl/entry.jl TASK_FOLDER|--worker")
         return 2
     end
-    task_dir = args[1]
+    args[1] == "--worker" && return serve()
     try
-        config = read_config(task_dir)
-        in_dir = joinpath(task_dir, "in")
-        # (invokelatest: dynamic calls, so that code a task does not need is not compiled with `main`;
-        # it keeps the start-up time of `noop` down)
-        inputs = isfile(joinpath(in_dir, "manifest.txt")) ? Base.invokelatest(read_arrays, in_dir) : Dict{String, Any}()
-        results, info = dispatch_task(config, inputs)
-        out_dir = joinpath(task_dir, "out")
-        isempty(info) || Base.invokelatest(write_info, out_dir, info)
-        write_arrays(out_dir, results)
+        run_folder(args[1])
     catch e
         println(stderr, "error: ", one_line(e))
-        if !isempty(get(ENV, "NNBENCH_DEBUG", ""))
-            Base.show_backtrace(stderr, catch_backtrace())
-            println(stderr)
-        end
+        debug_trace()
         return 1
     end
     return 0

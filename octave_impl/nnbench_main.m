@@ -1,9 +1,17 @@
 function nnbench_main(task_dir)
 % NNBENCH_MAIN  Runs one harness task folder (docs/interchange.md): reads TASK/config.txt and TASK/in/,
 %   computes, and writes TASK/out/ (the manifest last). Errors are raised as MATLAB errors; entry.m turns
-%   them into one 'error: ...' line and exit code 1. MATLAB users can call this function directly.
+%   them into one 'error: ...' line and exit code 1 (or, in a worker, an 'nnbench-error' answer). MATLAB
+%   users can call this function directly.
 %
 %   nnbench_main('/tmp/task')
+%
+% What a worker's tasks hold between requests (a training run, a benchmark case) is kept in a persistent
+% variable: train_begin, then train_steps ..., then train_end; bench_begin, then bench_round ...
+persistent state
+if isempty(state)
+  state = struct();
+end
 config = interchange.read_config(task_dir);
 if ~isfield(config, 'task')
   error('config.txt has no task line');
@@ -28,8 +36,18 @@ switch config.task
     results = task_perceptron(config, inputs);
   case 'train'
     results = task_train(config, inputs);
-  case 'bench'
-    results = task_bench(config, inputs);
+  case 'first_step'
+    results = task_first_step(config, inputs);
+  case 'train_begin'
+    [state, results] = task_train_begin(config, inputs, state);
+  case 'train_steps'
+    [state, results] = task_train_steps(config, state);
+  case 'train_end'
+    [state, results] = task_train_end(state);
+  case 'bench_begin'
+    [state, results] = task_bench_begin(config, inputs, state);
+  case 'bench_round'
+    results = task_bench_round(config, state);
   otherwise
     error('unknown task ''%s''', config.task);
 end
@@ -286,17 +304,20 @@ results = {'W', W, 1; 'b', b, 0; 'losses', losses, 1; 'solved_epoch', solved, 0;
            'first_time', first, 0; 'times', times, 1};
 end
 
-function results = task_train(config, inputs)
+function data = load_training(inputs)
+% The training problem as this port holds it: images as doubles in [0, 1], one sample per column.
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'batches', 'x_train', 't_train', 'x_test', 't_test'});
+data = struct('x_train', double(inputs.x_train) / 255, 'x_test', double(inputs.x_test) / 255, ...
+              't_train', double(inputs.t_train), 't_test', double(inputs.t_test), 'batches', inputs.batches);
+end
+
+function results = task_train(config, inputs)
+data = load_training(inputs);
 net = TwoLayerNet(inputs);
-x_train = double(inputs.x_train) / 255;
-x_test = double(inputs.x_test) / 255;
-t_train = double(inputs.t_train);
-t_test = double(inputs.t_test);
-iters = size(inputs.batches, 2);
+iters = size(data.batches, 2);
 progress = @(i) print_progress(i, iters);
-[net, result] = train(net, x_train, t_train, x_test, t_test, inputs.batches, config_number(config, 'lr'), ...
-               config_number(config, 'eval_every'), progress);
+[net, result] = train(net, data.x_train, data.t_train, data.x_test, data.t_test, data.batches, ...
+                      config_number(config, 'lr'), config_number(config, 'eval_every'), progress);
 params = net.get_params(net);
 results = {'loss', result.loss, 1; 'step_times', result.step_times, 1; ...
            'train_acc', result.train_acc, 1; 'test_acc', result.test_acc, 1; ...
@@ -315,46 +336,118 @@ if exist('OCTAVE_VERSION', 'builtin')
 end
 end
 
-function results = task_bench(config, inputs)
-lr = config_number(config, 'lr');
-warmup = config_number(config, 'warmup');
-repeats = config_number(config, 'repeats');
-inner = config_number(config, 'inner');
+function results = param_results(net)
+% The network's parameters as result rows.
+params = net.get_params(net);
+results = {'W1', params.W1, 2; 'b1', params.b1, 1; 'W2', params.W2, 2; 'b2', params.b2, 1};
+end
+
+function results = task_first_step(config, inputs)
+% One training step timed alone: in a fresh process, the first call.
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
 net = TwoLayerNet(inputs);
-x = inputs.x;
-t = inputs.t;
+lr = config_number(config, 'lr');
 start = tic;
-net = sgd_step(net, x, t, lr);
+net = sgd_step(net, inputs.x, inputs.t, lr);
 first = toc(start);
+results = [{'first_step', first, 0}; param_results(net)];
+end
+
+function held = held_run(state, name, begin)
+% What a begin request (train_begin, bench_begin) holds, with a clear error when it did not come first.
+if ~isfield(state, name)
+  error('nothing is held for %s: %s must come first', name, begin);
+end
+held = state.(name);
+end
+
+function [state, results] = task_train_begin(config, inputs, state)
+% Holds the network, the data and the batch sequence for the train_steps requests that follow; first (0 unless
+% given) is the number of steps already done, when a new worker takes over a run from another.
+held = load_training(inputs);
+held.net = TwoLayerNet(inputs);
+held.lr = config_number(config, 'lr');
+held.done = 0;
+if isfield(config, 'first')
+  held.done = config_number(config, 'first');
+end
+state.train = held;
+results = cell(0, 3);
+end
+
+function [state, results] = task_train_steps(config, state)
+% Steps first+1 .. first+steps of the held training run (first is 0-based); the accuracies too with evaluate 1.
+held = held_run(state, 'train', 'train_begin');
+first = config_number(config, 'first');
+steps = config_number(config, 'steps');
+iters = size(held.batches, 2);
+if first ~= held.done || steps < 1 || first + steps > iters
+  error('steps %d..%d do not follow the %d done (of %d)', first, first + steps - 1, held.done, iters);
+end
+[held.net, losses, step_times] = train_steps(held.net, held.x_train, held.t_train, ...
+                                             held.batches(:, first + 1:first + steps), held.lr);
+held.done = first + steps;
+results = {'loss', losses, 1; 'step_times', step_times, 1};
+if isfield(config, 'evaluate') && strcmp(config.evaluate, '1')
+  results = [results; {'train_acc', held.net.accuracy(held.net, held.x_train, held.t_train), 0; ...
+                       'test_acc', held.net.accuracy(held.net, held.x_test, held.t_test), 0}];
+end
+state.train = held;
+end
+
+function [state, results] = task_train_end(state)
+% The trained parameters; the held training run is dropped.
+held = held_run(state, 'train', 'train_begin');
+state = rmfield(state, 'train');
+results = param_results(held.net);
+end
+
+function [state, results] = task_bench_begin(config, inputs, state)
+% Holds one case's parameters and batch, under the name config.case_id, for the bench_round requests that
+% follow.
+require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
+state.(['bench_' config.case_id]) = struct('params', struct('W1', inputs.W1, 'b1', inputs.b1, 'W2', inputs.W2, 'b2', inputs.b2), ...
+                     'x', inputs.x, 't', inputs.t, 'lr', config_number(config, 'lr'));
+results = cell(0, 3);
+end
+
+function results = task_bench_round(config, state)
+% One round of the held case config.case_id: from its parameters, warmup untimed steps then inner timed
+% steps (step_time, per step);
+% then the step's six matrix products alone, warmup times untimed and inner times timed (blas_time, per
+% step). With verify 1, also what they computed: the parameters after the steps, and the six products.
+held = held_run(state, ['bench_' config.case_id], 'bench_begin');
+warmup = config_number(config, 'warmup');
+inner = config_number(config, 'inner');
+x = held.x;
+t = held.t;
+lr = held.lr;
+net = TwoLayerNet(held.params);
 for i = 1:warmup
   net = sgd_step(net, x, t, lr);
 end
-step_times = zeros(repeats, 1);
-for r = 1:repeats
-  start = tic;
-  for i = 1:inner
-    net = sgd_step(net, x, t, lr);
-  end
-  step_times(r) = toc(start) / inner;
+start = tic;
+for i = 1:inner
+  net = sgd_step(net, x, t, lr);
 end
-% The step's six matrix products alone, same shapes (the reference's x . W1 is W1 * x here, and so on).
-params = net.get_params(net);
-W1 = params.W1;
-W2 = params.W2;
+step_time = toc(start) / inner;
+% The six products with the step's shapes (the reference's x . W1 is W1 * x here, and so on).
+W1 = held.params.W1;
+W2 = held.params.W2;
 h = W1 * x;
 dy = W2 * h;
 dh = W2' * dy;
 for i = 1:warmup
   p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x'; %#ok<NASGU>
 end
-blas_times = zeros(repeats, 1);
-for r = 1:repeats
-  start = tic;
-  for i = 1:inner
-    p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x'; %#ok<NASGU>
-  end
-  blas_times(r) = toc(start) / inner;
+start = tic;
+for i = 1:inner
+  p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x'; %#ok<NASGU>
 end
-results = {'first_step', first, 0; 'step_times', step_times, 1; 'blas_times', blas_times, 1};
+blas_time = toc(start) / inner;
+results = {'step_time', step_time, 0; 'blas_time', blas_time, 0};
+if isfield(config, 'verify') && strcmp(config.verify, '1')
+  results = [results; param_results(net); {'p_xW1', h, 2; 'p_hW2', dy, 2; 'p_dyW2t', dh, 2; ...
+             'p_htdy', dy * h', 2; 'p_dhW1t', W1' * dh, 2; 'p_xtdh', dh * x', 2}];
+end
 end

@@ -12,7 +12,7 @@ from harness.interchange import read_arrays, read_config, write_arrays
 
 from . import perceptron
 from .layers import Add, Affine, MatMul, Mul, Relu, Sigmoid, SoftmaxWithLoss
-from .train import sgd_step, train
+from .train import sgd_step, train, train_steps
 from .two_layer_net import PARAM_NAMES, TwoLayerNet
 
 
@@ -99,69 +99,166 @@ def task_perceptron(config, inputs, out_dir: Path) -> dict:
     return {"W": W, "b": b, "losses": losses, "solved_epoch": float(solved), "first_time": first, "times": times}
 
 
+def load_training(inputs) -> dict:
+    """The training problem as the reference holds it: images as float64 in [0, 1], labels as int64."""
+    return {"x_train": inputs["x_train"].astype(np.float64) / 255.0, "t_train": inputs["t_train"].astype(np.int64),
+            "x_test": inputs["x_test"].astype(np.float64) / 255.0, "t_test": inputs["t_test"].astype(np.int64),
+            "batches": inputs["batches"]}
+
+
 def task_train(config, inputs, out_dir: Path) -> dict:
     net = TwoLayerNet({k: inputs[k].copy() for k in PARAM_NAMES})
-    x_train = inputs["x_train"].astype(np.float64) / 255.0
-    x_test = inputs["x_test"].astype(np.float64) / 255.0
-    t_train, t_test = inputs["t_train"].astype(np.int64), inputs["t_test"].astype(np.int64)
-    iters = inputs["batches"].shape[0]
+    d = load_training(inputs)
+    iters = d["batches"].shape[0]
 
     def progress(i: int) -> None:
         print(f"progress {i} {iters}", flush=True)
 
-    result = train(net, x_train, t_train, x_test, t_test, inputs["batches"], float(config["lr"]),
+    result = train(net, d["x_train"], d["t_train"], d["x_test"], d["t_test"], d["batches"], float(config["lr"]),
                    int(config["eval_every"]), progress)
     return {**result, **net.params}
 
 
-def task_bench(config, inputs, out_dir: Path) -> dict:
-    lr, warmup, repeats, inner = float(config["lr"]), int(config["warmup"]), int(config["repeats"]), int(config["inner"])
+# ---- worker tasks: state kept between requests (docs/interchange.md, "Workers") ----------------------------
+STATE: dict[str, dict] = {}
+
+
+def task_train_begin(config, inputs, out_dir: Path) -> dict:
+    """Holds the network, the data and the batch sequence for the train_steps requests that follow; `first` (0
+    unless given) is the number of steps already done, when a new worker takes over a run from another."""
+    STATE["train"] = {"net": TwoLayerNet({k: inputs[k].copy() for k in PARAM_NAMES}),
+                      "done": int(config.get("first", 0)), "lr": float(config["lr"]), **load_training(inputs)}
+    return {}
+
+
+def task_train_steps(config, inputs, out_dir: Path) -> dict:
+    """Steps first .. first+steps-1 of the held training run; the accuracies too when `evaluate` is 1."""
+    s = STATE.get("train")
+    if s is None:
+        raise RuntimeError("train_steps before train_begin")
+    first, steps = int(config["first"]), int(config["steps"])
+    if first != s["done"] or steps < 1 or first + steps > s["batches"].shape[0]:
+        raise ValueError(f"steps {first}..{first + steps - 1} do not follow the {s['done']} done "
+                         f"(of {s['batches'].shape[0]})")
+    net = s["net"]
+    loss, step_times = train_steps(net, s["x_train"], s["t_train"], s["batches"][first:first + steps], s["lr"])
+    s["done"] += steps
+    out = {"loss": loss, "step_times": step_times}
+    if config.get("evaluate") == "1":
+        out["train_acc"] = net.accuracy(s["x_train"], s["t_train"])
+        out["test_acc"] = net.accuracy(s["x_test"], s["t_test"])
+    return out
+
+
+def task_train_end(config, inputs, out_dir: Path) -> dict:
+    """The trained parameters; the held training run is dropped."""
+    s = STATE.pop("train", None)
+    if s is None:
+        raise RuntimeError("train_end before train_begin")
+    return dict(s["net"].params)
+
+
+def task_first_step(config, inputs, out_dir: Path) -> dict:
+    """One training step timed alone: in a fresh process, the first call (with any compilation)."""
     net = TwoLayerNet({k: inputs[k].copy() for k in PARAM_NAMES})
-    x, t = inputs["x"], inputs["t"]
     start = time.perf_counter()
-    sgd_step(net, x, t, lr)
-    first = time.perf_counter() - start
+    sgd_step(net, inputs["x"], inputs["t"], float(config["lr"]))
+    return {"first_step": time.perf_counter() - start, **net.params}
+
+
+def task_bench_begin(config, inputs, out_dir: Path) -> dict:
+    """Holds one case's parameters and batch, under the name `case`, for the bench_round requests that follow."""
+    STATE.setdefault("bench", {})[config["case_id"]] = {"params": {k: inputs[k].copy() for k in PARAM_NAMES},
+                                                    "x": inputs["x"], "t": inputs["t"], "lr": float(config["lr"])}
+    return {}
+
+
+def task_bench_round(config, inputs, out_dir: Path) -> dict:
+    """One round of the held case `case`: from its parameters, `warmup` untimed steps then `inner` timed steps (step_time, per
+    step); then the step's six matrix products alone on the held W1, W2 and x, `warmup` times untimed and
+    `inner` times timed (blas_time, per step). With `verify` 1, also what they computed: the parameters after
+    warmup + inner steps, and the six products."""
+    s = STATE.get("bench", {}).get(config["case_id"])
+    if s is None:
+        raise RuntimeError(f"bench_round before bench_begin for case {config['case_id']!r}")
+    warmup, inner = int(config["warmup"]), int(config["inner"])
+    net = TwoLayerNet({k: v.copy() for k, v in s["params"].items()})
+    x, t, lr = s["x"], s["t"], s["lr"]
     for _ in range(warmup):
         sgd_step(net, x, t, lr)
-    step_times = np.empty(repeats)
-    for r in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            sgd_step(net, x, t, lr)
-        step_times[r] = (time.perf_counter() - start) / inner
-    # The step's six matrix products alone, same shapes.
-    W1, W2 = net.params["W1"], net.params["W2"]
+    start = time.perf_counter()
+    for _ in range(inner):
+        sgd_step(net, x, t, lr)
+    step_time = (time.perf_counter() - start) / inner
+    # The products, with the step's shapes: forward x.W1, h.W2; backward dy.W2^T, h^T.dy, dh.W1^T, x^T.dh.
+    W1, W2 = s["params"]["W1"], s["params"]["W2"]
     h = x @ W1
     dy = h @ W2
     dh = dy @ W2.T
     for _ in range(warmup):
         x @ W1, h @ W2, dy @ W2.T, h.T @ dy, dh @ W1.T, x.T @ dh
-    blas_times = np.empty(repeats)
-    for r in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            x @ W1, h @ W2, dy @ W2.T, h.T @ dy, dh @ W1.T, x.T @ dh
-        blas_times[r] = (time.perf_counter() - start) / inner
-    return {"first_step": first, "step_times": step_times, "blas_times": blas_times}
+    start = time.perf_counter()
+    for _ in range(inner):
+        x @ W1, h @ W2, dy @ W2.T, h.T @ dy, dh @ W1.T, x.T @ dh
+    blas_time = (time.perf_counter() - start) / inner
+    out = {"step_time": step_time, "blas_time": blas_time}
+    if config.get("verify") == "1":
+        out.update(net.params)
+        out.update(p_xW1=h, p_hW2=dy, p_dyW2t=dh, p_htdy=h.T @ dy, p_dhW1t=dh @ W1.T, p_xtdh=x.T @ dh)
+    return out
 
 
 TASKS = {"noop": lambda c, i, o: {}, "info": task_info, "grad": task_grad, "layers": task_layers,
-         "perceptron": task_perceptron, "train": task_train, "bench": task_bench}
+         "perceptron": task_perceptron, "train": task_train, "first_step": task_first_step,
+         "train_begin": task_train_begin, "train_steps": task_train_steps, "train_end": task_train_end,
+         "bench_begin": task_bench_begin, "bench_round": task_bench_round}
+
+
+def run_folder(task_dir: Path) -> None:
+    """Runs the task folder: reads config.txt and in/, writes out/ (the manifest last)."""
+    config = read_config(task_dir)
+    inputs = read_arrays(task_dir / "in") if (task_dir / "in" / "manifest.txt").exists() else {}
+    if config.get("task") not in TASKS:
+        raise ValueError(f"unknown task {config.get('task')!r}")
+    result = TASKS[config["task"]](config, inputs, task_dir / "out")
+    write_arrays(task_dir / "out", {k: np.asarray(v, dtype=np.float64) for k, v in result.items()})
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+def serve() -> int:
+    """Worker mode: `run TASK_FOLDER` lines on standard input, one answer line each on standard output."""
+    print("nnbench-ready", flush=True)
+    for line in sys.stdin:
+        request = line.strip()
+        if request == "quit":
+            break
+        if not request:
+            continue
+        verb, _, arg = request.partition(" ")
+        try:
+            if verb != "run" or not arg:
+                raise ValueError(f"unknown request {request!r} (expected: run TASK_FOLDER, or quit)")
+            run_folder(Path(arg))
+        except Exception as exc:  # the task failed; the worker goes on
+            print(f"nnbench-error {one_line(exc)}", flush=True)
+            continue
+        print("nnbench-done", flush=True)
+    return 0
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("error: usage: python -m python_impl.entry TASK_FOLDER", file=sys.stderr)
+        print("error: usage: python -m python_impl.entry TASK_FOLDER|--worker", file=sys.stderr)
         return 2
-    task_dir = Path(argv[0])
+    if argv[0] == "--worker":
+        return serve()
     try:
-        config = read_config(task_dir)
-        inputs = read_arrays(task_dir / "in") if (task_dir / "in" / "manifest.txt").exists() else {}
-        task = TASKS[config["task"]]
-        result = task(config, inputs, task_dir / "out")
-        write_arrays(task_dir / "out", {k: np.asarray(v, dtype=np.float64) for k, v in result.items()})
+        run_folder(Path(argv[0]))
     except Exception as exc:  # one line for the harness, whatever went wrong
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
     return 0
 

@@ -17,28 +17,38 @@ def sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) -> float
     return loss
 
 
+def train_steps(net: TwoLayerNet, x_train: np.ndarray, t_train: np.ndarray, batches: np.ndarray,
+                lr: float) -> tuple[np.ndarray, np.ndarray]:
+    """One step on each of batches[0], batches[1], ... (rows of 0-based sample indices). Returns each step's
+    batch loss and its time (gradient + update, measured with a monotonic clock; the gather is not timed)."""
+    losses = np.empty(batches.shape[0])
+    step_times = np.empty(batches.shape[0])
+    for i, idx in enumerate(batches):
+        x_batch, t_batch = x_train[idx], t_train[idx]
+        start = time.perf_counter()
+        losses[i] = sgd_step(net, x_batch, t_batch, lr)
+        step_times[i] = time.perf_counter() - start
+    return losses, step_times
+
+
 def train(net: TwoLayerNet, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray,
           batches: np.ndarray, lr: float, eval_every: int,
           progress: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
     """Trains on batches[i] (0-based row indices) for i = 0 .. iters-1.
 
-    Records the batch loss of every step, the time of every step (gradient + update, measured with a
-    monotonic clock) and the train/test accuracy after every `eval_every` steps and after the last.
+    Records the batch loss and the time of every step (train_steps), and the train/test accuracy after every
+    `eval_every` steps and after the last.
     """
     iters = batches.shape[0]
-    losses = np.empty(iters)
-    step_times = np.empty(iters)
-    train_acc, test_acc = [], []
-    for i in range(iters):
-        idx = batches[i]
-        x_batch, t_batch = x_train[idx], t_train[idx]
-        start = time.perf_counter()
-        losses[i] = sgd_step(net, x_batch, t_batch, lr)
-        step_times[i] = time.perf_counter() - start
-        if (i + 1) % eval_every == 0 or i + 1 == iters:
-            train_acc.append(net.accuracy(x_train, t_train))
-            test_acc.append(net.accuracy(x_test, t_test))
-            if progress is not None:
-                progress(i + 1)
-    return {"loss": losses, "step_times": step_times,
+    losses, step_times, train_acc, test_acc = [], [], [], []
+    for start in range(0, iters, eval_every):
+        stop = min(start + eval_every, iters)
+        loss, times = train_steps(net, x_train, t_train, batches[start:stop], lr)
+        losses.append(loss)
+        step_times.append(times)
+        train_acc.append(net.accuracy(x_train, t_train))
+        test_acc.append(net.accuracy(x_test, t_test))
+        if progress is not None:
+            progress(stop)
+    return {"loss": np.concatenate(losses), "step_times": np.concatenate(step_times),
             "train_acc": np.array(train_acc), "test_acc": np.array(test_acc)}

@@ -1,5 +1,6 @@
 // The Scilab port's entry point (tasks in docs/interchange.md):
-//     scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args TASK_FOLDER
+//     scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args TASK_FOLDER    (one task)
+//     scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args --worker       (a worker: requests on stdin)
 // Mirrors python_impl/entry.py. Inputs arrive one sample per column (the transpose of the Python arrays);
 // class labels and mini-batch rows arrive 0-based and become 1-based here, once.
 
@@ -236,65 +237,236 @@ function progress(i, iters)
     mprintf("progress %d %d\n", i, iters);
 endfunction
 
-function [result, ndim_of] = task_train(config, inputs, ndim_of, out_dir)
+// The training problem as this port holds it: images as doubles in [0, 1], labels and batch rows 1-based.
+function data = load_training(inputs)
     need_inputs(inputs, ["x_train", "t_train", "x_test", "t_test", "batches"]);
+    data = struct("x_train", double(inputs.x_train) / 255, "x_test", double(inputs.x_test) / 255, ..
+                  "t_train", labels_row(inputs.t_train), "t_test", labels_row(inputs.t_test), ..
+                  "batches", double(inputs.batches) + 1);  // B x I: the samples of step i are column i
+endfunction
+
+function [result, ndim_of] = task_train(config, inputs, ndim_of, out_dir)
     net = TwoLayerNet(param_inputs(inputs));
-    x_train = double(inputs.x_train) / 255;
-    x_test = double(inputs.x_test) / 255;
-    t_train = labels_row(inputs.t_train);
-    t_test = labels_row(inputs.t_test);
-    batches = double(inputs.batches) + 1;  // B x I: the samples of step i are column i
-    [result, net] = train(net, x_train, t_train, x_test, t_test, batches, strtod(config.lr), ..
-                          strtod(config.eval_every), progress);
+    data = load_training(inputs);
+    [result, net] = train(net, data.x_train, data.t_train, data.x_test, data.t_test, data.batches, ..
+                          strtod(config.lr), strtod(config.eval_every), progress);
     for name = PARAM_NAMES()
         result(name) = net_param(net, name);
     end
     ndim_of = struct("W1", 2, "b1", 1, "W2", 2, "b2", 1, "loss", 1, "step_times", 1, "train_acc", 1, "test_acc", 1);
 endfunction
 
-function [result, ndim_of] = task_bench(config, inputs, ndim_of, out_dir)
-    lr = strtod(config.lr);
-    warmup = strtod(config.warmup);
-    repeats = strtod(config.repeats);
-    inner = strtod(config.inner);
+// The network's parameters added to a result, and their numbers of dimensions to ndim_of.
+function [result, ndim_of] = with_params(result, ndim_of, net)
+    for name = PARAM_NAMES()
+        result(name) = net_param(net, name);
+    end
+    ndim_of.W1 = 2; ndim_of.b1 = 1; ndim_of.W2 = 2; ndim_of.b2 = 1;
+endfunction
+
+// One training step timed alone: in a fresh process, the first call.
+function [result, ndim_of] = task_first_step(config, inputs)
     need_inputs(inputs, ["x", "t"]);
     net = TwoLayerNet(param_inputs(inputs));
-    x = inputs.x;
     t = labels_row(inputs.t);
     tic();
-    [loss, net] = sgd_step(net, x, t, lr);
-    first = wall_toc();
+    [loss, net] = sgd_step(net, inputs.x, t, strtod(config.lr));
+    result = struct("first_step", wall_toc());
+    [result, ndim_of] = with_params(result, struct("first_step", 0), net);
+endfunction
+
+// What a begin request (train_begin, bench_begin) holds, with a clear error when it did not come first.
+function held = held_run(state, name, begin)
+    if ~isfield(state, name) | typeof(state(name)) <> "st" then
+        error(msprintf("nothing is held for %s: %s must come first", name, begin));
+    end
+    held = state(name);
+endfunction
+
+// Holds the network, the data and the batch sequence for the train_steps requests that follow; first (0 unless
+// given) is the number of steps already done, when a new worker takes over a run from another.
+function [result, ndim_of, state] = task_train_begin(config, inputs, state)
+    held = load_training(inputs);
+    held.net = TwoLayerNet(param_inputs(inputs));
+    held.lr = strtod(config.lr);
+    held.done = 0;
+    if isfield(config, "first") then
+        held.done = strtod(config.first);
+    end
+    state.train = held;
+    result = struct();
+    ndim_of = struct();
+endfunction
+
+// Steps first+1 .. first+steps of the held training run (first is 0-based); the accuracies too with evaluate 1.
+function [result, ndim_of, state] = task_train_steps(config, state)
+    held = held_run(state, "train", "train_begin");
+    first = strtod(config.first);
+    steps = strtod(config.steps);
+    iters = size(held.batches, 2);
+    if first <> held.done | steps < 1 | first + steps > iters then
+        error(msprintf("steps %d..%d do not follow the %d done (of %d)", first, first + steps - 1, held.done, iters));
+    end
+    [losses, step_times, net] = train_steps(held.net, held.x_train, held.t_train, ..
+                                            held.batches(:, first + 1:first + steps), held.lr);
+    held.net = net;
+    held.done = first + steps;
+    result = struct("loss", losses, "step_times", step_times);
+    ndim_of = struct("loss", 1, "step_times", 1);
+    if isfield(config, "evaluate") & config.evaluate == "1" then
+        result.train_acc = TwoLayerNet_accuracy(net, held.x_train, held.t_train);
+        result.test_acc = TwoLayerNet_accuracy(net, held.x_test, held.t_test);
+        ndim_of.train_acc = 0;
+        ndim_of.test_acc = 0;
+    end
+    state.train = held;
+endfunction
+
+// The trained parameters; the held training run is dropped.
+function [result, ndim_of, state] = task_train_end(state)
+    held = held_run(state, "train", "train_begin");
+    state.train = [];  // dropped (Scilab structs have no rmfield)
+    [result, ndim_of] = with_params(struct(), struct(), held.net);
+endfunction
+
+// Holds one case's parameters and batch, under the name config.case_id, for the bench_round requests that
+// follow.
+function [result, ndim_of, state] = task_bench_begin(config, inputs, state)
+    need_inputs(inputs, ["x", "t"]);
+    state("bench_" + config.case_id) = struct("params", param_inputs(inputs), "x", inputs.x, "t", labels_row(inputs.t), ..
+                         "lr", strtod(config.lr));
+    result = struct();
+    ndim_of = struct();
+endfunction
+
+// One round of the held case config.case_id: from its parameters, warmup untimed steps then inner timed
+// steps (step_time, per step);
+// then the step's six matrix products alone, warmup times untimed and inner times timed (blas_time, per
+// step). With verify 1, also what they computed: the parameters after the steps, and the six products.
+function [result, ndim_of] = task_bench_round(config, state)
+    held = held_run(state, "bench_" + config.case_id, "bench_begin");
+    warmup = strtod(config.warmup);
+    inner = strtod(config.inner);
+    x = held.x;
+    t = held.t;
+    lr = held.lr;
+    net = TwoLayerNet(held.params);
     for k = 1:warmup
         [loss, net] = sgd_step(net, x, t, lr);
     end
-    step_times = zeros(repeats, 1);
-    for r = 1:repeats
-        tic();
-        for k = 1:inner
-            [loss, net] = sgd_step(net, x, t, lr);
-        end
-        step_times(r) = wall_toc() / inner;
+    tic();
+    for k = 1:inner
+        [loss, net] = sgd_step(net, x, t, lr);
     end
-    // The step's six matrix products alone, same shapes (one sample per column, so each is the
-    // transpose of the Python product): forward W1*x, W2*h; backward W2'*dy, dy*h', W1'*dh, dh*x'.
-    W1 = net_param(net, "W1");
-    W2 = net_param(net, "W2");
+    step_time = wall_toc() / inner;
+    // The six products with the step's shapes (one sample per column, so each is the transpose of the
+    // Python product): forward W1*x, W2*h; backward W2'*dy, dy*h', W1'*dh, dh*x'.
+    W1 = held.params.W1;
+    W2 = held.params.W2;
     h = W1 * x;
     dy = W2 * h;
     dh = W2' * dy;
     for k = 1:warmup
         p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x';
     end
-    blas_times = zeros(repeats, 1);
-    for r = 1:repeats
-        tic();
-        for k = 1:inner
-            p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x';
-        end
-        blas_times(r) = wall_toc() / inner;
+    tic();
+    for k = 1:inner
+        p1 = W1 * x; p2 = W2 * h; p3 = W2' * dy; p4 = dy * h'; p5 = W1' * dh; p6 = dh * x';
     end
-    result = struct("first_step", first, "step_times", step_times, "blas_times", blas_times);
-    ndim_of = struct("first_step", 0, "step_times", 1, "blas_times", 1);
+    blas_time = wall_toc() / inner;
+    result = struct("step_time", step_time, "blas_time", blas_time);
+    ndim_of = struct("step_time", 0, "blas_time", 0);
+    if isfield(config, "verify") & config.verify == "1" then
+        [result, ndim_of] = with_params(result, ndim_of, net);
+        products = struct("p_xW1", h, "p_hW2", dy, "p_dyW2t", dh, "p_htdy", dy * h', "p_dhW1t", W1' * dh, ..
+                          "p_xtdh", dh * x');
+        for name = fieldnames(products)'
+            result(name) = products(name);
+            ndim_of(name) = 2;
+        end
+    end
+endfunction
+
+// Runs a task folder: reads config.txt and in/, writes out/ (the manifest last). `state` is what a worker's
+// tasks hold between requests (a training run, a benchmark case); the updated state is returned.
+function state = run_folder(task_dir, state)
+    config = read_config(task_dir);
+    inputs = struct();
+    ndim_of = struct();
+    if isfile(task_dir + "/in/manifest.txt") then
+        [inputs, ndim_of] = interchange_read(task_dir + "/in");
+    end
+    out_dir = task_dir + "/out";
+    out_ndim_of = ndim_of;
+    if ~isfield(config, "task") then
+        error("config.txt has no task line");
+    end
+    select config.task
+    case "noop" then
+        result = struct();
+    case "info" then
+        result = task_info(config, inputs, ndim_of, out_dir);
+    case "grad" then
+        result = task_grad(config, inputs, ndim_of, out_dir);
+    case "layers" then
+        result = task_layers(config, inputs, ndim_of, out_dir);
+    case "perceptron" then
+        [result, out_ndim_of] = task_perceptron(config, inputs, ndim_of, out_dir);
+    case "train" then
+        [result, out_ndim_of] = task_train(config, inputs, ndim_of, out_dir);
+    case "first_step" then
+        [result, out_ndim_of] = task_first_step(config, inputs);
+    case "train_begin" then
+        [result, out_ndim_of, state] = task_train_begin(config, inputs, state);
+    case "train_steps" then
+        [result, out_ndim_of, state] = task_train_steps(config, state);
+    case "train_end" then
+        [result, out_ndim_of, state] = task_train_end(state);
+    case "bench_begin" then
+        [result, out_ndim_of, state] = task_bench_begin(config, inputs, state);
+    case "bench_round" then
+        [result, out_ndim_of] = task_bench_round(config, state);
+    else
+        error("unknown task " + config.task);
+    end
+    interchange_write(out_dir, result, out_ndim_of);
+endfunction
+
+// The last error as one line, with where it happened.
+function s = last_error()
+    [msg, n, line, func] = lasterror();
+    where = "";
+    if func <> "" & line > 0 then
+        where = msprintf(" (in %s, line %d)", func, line);
+    end
+    s = strcat(stripblanks(msg), " ") + where;
+endfunction
+
+// Worker mode: "run TASK_FOLDER" lines on standard input, one answer line each on standard output.
+function serve()
+    state = struct();
+    mprintf("nnbench-ready\n");
+    while %t
+        line = mgetl(%io(1), 1);
+        if line == [] then
+            break
+        end
+        line = stripblanks(line);
+        if line == "quit" then
+            break
+        elseif line == "" then
+            continue
+        end
+        try
+            if part(line, 1:4) <> "run " then
+                error(msprintf("unknown request ''%s'' (expected: run TASK_FOLDER, or quit)", line));
+            end
+            state = run_folder(stripblanks(part(line, 5:length(line))), state);
+            mprintf("nnbench-done\n");
+        catch
+            mprintf("nnbench-error %s\n", last_error());
+        end
+    end
 endfunction
 
 try
@@ -305,42 +477,15 @@ try
     __args = sciargs();
     __k = find(__args == "-args");
     if __k == [] | __k == size(__args, "*") then
-        error("usage: scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args TASK_FOLDER");
+        error("usage: scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args TASK_FOLDER|--worker");
     end
-    __task_dir = __args(__k + 1);
-    __config = read_config(__task_dir);
-    __inputs = struct();
-    __ndim_of = struct();
-    if isfile(__task_dir + "/in/manifest.txt") then
-        [__inputs, __ndim_of] = interchange_read(__task_dir + "/in");
-    end
-    __out_ndim_of = __ndim_of;
-    select __config.task
-    case "noop" then
-        __result = struct();
-    case "info" then
-        __result = task_info(__config, __inputs, __ndim_of, __task_dir + "/out");
-    case "grad" then
-        __result = task_grad(__config, __inputs, __ndim_of, __task_dir + "/out");
-    case "layers" then
-        __result = task_layers(__config, __inputs, __ndim_of, __task_dir + "/out");
-    case "perceptron" then
-        [__result, __out_ndim_of] = task_perceptron(__config, __inputs, __ndim_of, __task_dir + "/out");
-    case "train" then
-        [__result, __out_ndim_of] = task_train(__config, __inputs, __ndim_of, __task_dir + "/out");
-    case "bench" then
-        [__result, __out_ndim_of] = task_bench(__config, __inputs, __ndim_of, __task_dir + "/out");
+    if __args(__k + 1) == "--worker" then
+        serve();
     else
-        error("unknown task " + __config.task);
+        run_folder(__args(__k + 1), struct());
     end
-    interchange_write(__task_dir + "/out", __result, __out_ndim_of);
 catch
-    [__msg, __n, __line, __func] = lasterror();
-    __where = "";
-    if __func <> "" & __line > 0 then
-        __where = msprintf(" (in %s, line %d)", __func, __line);
-    end
-    mfprintf(0, "error: %s%s\n", strcat(stripblanks(__msg), " "), __where);
+    mfprintf(0, "error: %s\n", last_error());
     exit(1);
 end
 exit(0);

@@ -9,29 +9,40 @@ function [loss, net] = sgd_step(net, x, t, lr)
     end
 endfunction
 
-// Trains on the samples (columns) batches(:, i), 1-based, for i = 1 .. iters.
-// Records the batch loss of every step, the time of every step (gradient + update) and the train/test
-// accuracy after every `eval_every` steps and after the last. progress(i, iters) is called after each
-// evaluation when given.
-function [result, net] = train(net, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress)
-    iters = size(batches, 2);
-    losses = zeros(iters, 1);
-    step_times = zeros(iters, 1);
-    train_acc = [];
-    test_acc = [];
-    for i = 1:iters
+// One training step on each column of batches (1-based sample indices, one batch per column). Returns each
+// step's batch loss and its time (gradient + update, tic/toc; the gather is not timed).
+function [losses, step_times, net] = train_steps(net, x_train, t_train, batches, lr)
+    n = size(batches, 2);
+    losses = zeros(n, 1);
+    step_times = zeros(n, 1);
+    for i = 1:n
         idx = batches(:, i);
         x_batch = x_train(:, idx);
         t_batch = t_train(:, idx);
         tic();
         [losses(i), net] = sgd_step(net, x_batch, t_batch, lr);
         step_times(i) = wall_toc();
-        if modulo(i, eval_every) == 0 | i == iters then
-            train_acc($ + 1, 1) = TwoLayerNet_accuracy(net, x_train, t_train);
-            test_acc($ + 1, 1) = TwoLayerNet_accuracy(net, x_test, t_test);
-            if argn(2) >= 9 then
-                progress(i, iters);
-            end
+    end
+endfunction
+
+// Trains on the samples (columns) batches(:, i), 1-based, for i = 1 .. iters.
+// Records the batch loss and the time of every step (train_steps) and the train/test accuracy after every
+// `eval_every` steps and after the last. progress(i, iters) is called after each evaluation when given.
+function [result, net] = train(net, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress)
+    iters = size(batches, 2);
+    losses = zeros(iters, 1);
+    step_times = zeros(iters, 1);
+    train_acc = [];
+    test_acc = [];
+    for first = 1:eval_every:iters
+        last = min(first + eval_every - 1, iters);
+        [chunk_losses, chunk_times, net] = train_steps(net, x_train, t_train, batches(:, first:last), lr);
+        losses(first:last) = chunk_losses;
+        step_times(first:last) = chunk_times;
+        train_acc($ + 1, 1) = TwoLayerNet_accuracy(net, x_train, t_train);
+        test_acc($ + 1, 1) = TwoLayerNet_accuracy(net, x_test, t_test);
+        if argn(2) >= 9 then
+            progress(last, iters);
         end
     end
     result = struct("loss", losses, "step_times", step_times, "train_acc", train_acc, "test_acc", test_acc);

@@ -72,7 +72,8 @@ class Runner:
         return (f"{self.program} not found (${self.env_var} unset and no {self.program} on PATH); "
                 f"install it: {self.install_hint}")
 
-    def command(self, found: Found, task_dir: Path) -> list[str]:
+    def command(self, found: Found, arg: str | Path) -> list[str]:
+        """The command that runs the port on `arg`: a task folder (one-shot), or `--worker` (docs/interchange.md)."""
         raise NotImplementedError
 
     def environment(self, found: Found, threads: int) -> dict[str, str]:

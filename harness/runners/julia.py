@@ -75,9 +75,9 @@ class JuliaRunner(Runner):
         return (f"no Julia found ($JULIA, julia on PATH, juliacall's Julia, {_shown(LOCAL_JULIA)}); "
                 f"install it with: {INSTALL_COMMAND}")
 
-    def command(self, found: Found, task_dir: Path) -> list[str]:
+    def command(self, found: Found, arg: str | Path) -> list[str]:
         return [found.exe, "--startup-file=no", "--history-file=no", str(REPO / "julia_impl" / "entry.jl"),
-                str(task_dir)]
+                str(arg)]
 
     def run(self, task: str, config: dict | None = None, inputs=None, timeout: float = 600.0, threads: int = 1,
             on_progress=None, keep_dir=None, input_dir=None) -> TaskResult:

@@ -19,9 +19,9 @@ class OctaveRunner(Runner):
     install_hint = "sudo apt-get install octave libopenblas0-pthread"
     env_var, program = "OCTAVE", "octave-cli"
 
-    def command(self, found: Found, task_dir: Path) -> list[str]:
+    def command(self, found: Found, arg: str | Path) -> list[str]:
         # --norc: no ~/.octaverc or site startup files; --quiet: no banner. entry.m adds its folder to the path.
-        return [found.exe, "--norc", "--quiet", str(ENTRY), str(task_dir)]
+        return [found.exe, "--norc", "--quiet", str(ENTRY), str(arg)]
 
     def failure_reason(self, output: str) -> str | None:
         """The first `error:` (or `parse error`) line that is not Octave's exit-time noise."""

@@ -14,5 +14,5 @@ class PythonRunner(Runner):
     def find(self) -> Found | None:
         return Found(sys.executable, "the harness's own interpreter")
 
-    def command(self, found: Found, task_dir: Path) -> list[str]:
-        return [found.exe, "-m", "python_impl.entry", str(task_dir)]
+    def command(self, found: Found, arg: str | Path) -> list[str]:
+        return [found.exe, "-m", "python_impl.entry", str(arg)]

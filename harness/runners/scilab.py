@@ -13,6 +13,6 @@ class ScilabRunner(Runner):
     install_hint = "sudo apt-get install scilab-cli libopenblas0-pthread"
     env_var, program = "SCILAB", "scilab-cli"
 
-    def command(self, found: Found, task_dir: Path) -> list[str]:
+    def command(self, found: Found, arg: str | Path) -> list[str]:
         # -nb: no banner; -nouserstartup: ignore ~/.scilab; the script ends with exit(), so no prompt waits.
-        return [found.exe, "-nb", "-nouserstartup", "-f", str(ENTRY), "-args", str(task_dir)]
+        return [found.exe, "-nb", "-nouserstartup", "-f", str(ENTRY), "-args", str(arg)]
