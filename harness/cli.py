@@ -236,8 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--data-dir", help="MNIST folder (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")
     sp.add_argument("--keep-inputs", action="store_true", help="keep the input files written for the ports")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
-    sp.add_argument("--no-pin", dest="pin", action="store_false",
-                    help="do not pin the language workers to one CPU (pinned by default with one BLAS thread)")
+    sp.add_argument("--pin", action="store_true",
+                    help="pin every language's worker to the same CPU (with one BLAS thread; measured here to widen "
+                         "the run-to-run spread rather than narrow it, so off by default: docs/measurement.md)")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("plot", help="redraw the plots and report of a run folder from its results.csv",

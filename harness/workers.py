@@ -176,8 +176,9 @@ class Workers:
     `retire` replaces a healthy worker on purpose (the rounds spread a measurement over several processes)."""
 
     def __init__(self, threads: int = 1, cpus: set[int] | None = None, log: Callable[[str], None] = print,
-                 runners: Callable[[str], Runner] = get_runner):
-        self.threads, self.cpus, self.log, self.get_runner = threads, cpus, log, runners
+                 runners: Callable[[str], Runner] | None = None):
+        self.threads, self.cpus, self.log = threads, cpus, log
+        self.get_runner = runners if runners is not None else get_runner
         self._scratch = tempfile.TemporaryDirectory(prefix="nnbench-workers-")
         self.scratch = Path(self._scratch.name)
         self.workers: dict[str, Worker] = {}
@@ -215,6 +216,10 @@ class Workers:
         worker = self.workers.pop(lang, None)
         if worker is not None:
             worker.stop()
+
+    def kill_all(self) -> None:
+        for worker in self.workers.values():
+            worker.kill()
 
     def close(self) -> None:
         for worker in self.workers.values():

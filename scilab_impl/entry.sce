@@ -435,11 +435,11 @@ endfunction
 // The last error as one line, with where it happened.
 function s = last_error()
     [msg, n, line, func] = lasterror();
-    where = "";
+    place = "";
     if func <> "" & line > 0 then
-        where = msprintf(" (in %s, line %d)", func, line);
+        place = msprintf(" (in %s, line %d)", func, line);
     end
-    s = strcat(stripblanks(msg), " ") + where;
+    s = strcat(stripblanks(msg), " ") + place;
 endfunction
 
 // Worker mode: "run TASK_FOLDER" lines on standard input, one answer line each on standard output.

@@ -1,21 +1,30 @@
-"""The harness itself: statistics, FLOP count, CSV -> report/plots, and a language that crashes or hangs."""
+"""The harness itself: statistics, round order, the worker protocol, a run with languages that crash, hang,
+answer garbage or compute something else, and the report drawn from the CSV alone."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import harness.run as run_mod
 from harness import runners
 from harness.cli import main
-from harness.results import read_results
-from harness.run import Settings, eval_iterations, run
+from harness.results import ResultsFile, read_results
+from harness.run import Rounds, Settings, eval_iterations, round_rows, run, train_chunks
 from harness.runners.base import Found, PortError, Runner
 from harness.runners.python import PythonRunner
-from harness.stats import flops_per_step, ratio, summary
+from harness.schedule import round_order
+from harness.stats import flops_per_step, median_ci, ratio_estimate, summary
+from harness.workers import Worker, WorkerFailure, Workers
 
+FAKE = Path(__file__).with_name("fake_port.py")
+
+
+# --- statistics --------------------------------------------------------------------------------------------
 
 def test_summary_statistics():
     s = summary([5.0, 1.0, 3.0, 2.0, 4.0, np.nan])
@@ -23,11 +32,58 @@ def test_summary_statistics():
     assert summary([])["n"] == 0 and np.isnan(summary([])["median"])
 
 
-def test_ratio_and_its_spread():
-    r, dr = ratio([2.0, 2.0, 2.0], [1.0, 1.0, 1.0])
-    assert r == 2.0 and dr == 0.0
-    r, dr = ratio([1.0, 2.0, 3.0], [1.0, 1.0, 1.0])  # IQR 1, median 2: relative sd 0.5/1.349
-    assert r == 2.0 and dr == pytest.approx(2.0 * 0.5 / 1.349)
+def synthetic_rounds(n: int, ratio: float, seed: int) -> tuple[dict[int, float], dict[int, float]]:
+    """n rounds of a machine whose speed drifts by up to 2x from round to round (both languages alike), with 5%
+    noise of each language's own: the true ratio is `ratio`."""
+    rng = np.random.default_rng(seed)
+    machine = np.exp(rng.uniform(0, np.log(2), n))
+    ref = machine * 1e-3 * np.exp(rng.normal(0, 0.05, n))
+    lang = machine * ratio * 1e-3 * np.exp(rng.normal(0, 0.05, n))
+    return dict(enumerate(lang)), dict(enumerate(ref))
+
+
+def test_bootstrap_ci_contains_the_true_ratio_and_narrows_with_more_rounds():
+    widths = []
+    for n in (10, 40, 160):
+        covered = 0
+        for seed in range(40):
+            est = ratio_estimate(*synthetic_rounds(n, 1.7, seed))
+            covered += est.contains(1.7)
+        assert covered >= 34, f"{n} rounds: the 95% CI held the true ratio in only {covered} of 40 runs"
+        est = ratio_estimate(*synthetic_rounds(n, 1.7, 0))
+        assert est.rounds == n and est.contains(1.7)
+        widths.append(est.half_width)
+    assert widths[0] > widths[1] > widths[2]
+    assert widths[2] < 0.03  # 160 rounds with 5% noise: converged
+
+
+def test_pairing_cancels_a_drifting_machine():
+    """Unpaired, the medians of two languages on a machine that drifts 2x are no better than the drift allows;
+    paired within rounds, the ratio is as sharp as the languages' own noise."""
+    lang, ref = synthetic_rounds(40, 1.7, 1)
+    paired = ratio_estimate(lang, ref)
+    assert paired.half_width < 0.03 and abs(paired.value / 1.7 - 1) < 0.03
+    # the drift is in the absolute times: their intervals are several times wider
+    assert median_ci(list(lang.values())).half_width > 2.5 * paired.half_width
+    assert median_ci(list(ref.values())).half_width > 2.5 * paired.half_width
+
+
+def test_bootstrap_is_reproducible_and_two_level_when_rounds_come_from_several_workers():
+    values = list(synthetic_rounds(30, 2.0, 3)[0].values())
+    assert median_ci(values) == median_ci(values)  # seeded: the same rounds give the same interval
+    # four workers, each process 6% off the others: resampling the workers widens the interval
+    offsets = np.repeat([1.0, 1.06, 0.95, 1.03], 10)
+    x = 2.0 * offsets * np.exp(np.random.default_rng(4).normal(0, 0.01, 40))
+    flat, nested = median_ci(x), median_ci(x, np.repeat([1, 2, 3, 4], 10))
+    assert nested.value == flat.value
+    assert nested.high - nested.low > 1.5 * (flat.high - flat.low)
+
+
+def test_too_few_rounds_give_no_interval_and_outliers_are_counted():
+    est = median_ci([1.0, 1.1])
+    assert est.value == pytest.approx(1.05) and np.isnan(est.low) and not est.converged
+    est = median_ci([1.0, 1.01, 0.99, 1.02, 5.0])
+    assert est.outliers == 1 and est.value == pytest.approx(1.01)
 
 
 def test_flop_count_matches_the_six_products():
@@ -37,172 +93,258 @@ def test_flop_count_matches_the_six_products():
     assert flops_per_step(100, 50) == 23_820_000
 
 
-def test_eval_iterations():
+# --- scheduling ----------------------------------------------------------------------------------------------
+
+def test_round_order_is_shuffled_reproducible_and_complete():
+    langs = ["python", "julia", "octave", "scilab"]
+    orders = [round_order(langs, 0, "bench hidden=50 batch=100", r) for r in range(40)]
+    assert all(sorted(o) == sorted(langs) for o in orders)  # every language in every round, once
+    assert len({tuple(o) for o in orders}) > 10  # shuffled
+    assert {o[0] for o in orders} == set(langs)  # nobody always goes first
+    assert orders == [round_order(langs, 0, "bench hidden=50 batch=100", r) for r in range(40)]  # from the seed
+    assert orders != [round_order(langs, 1, "bench hidden=50 batch=100", r) for r in range(40)]
+
+
+def test_eval_iterations_and_train_chunks():
     assert eval_iterations(10000, 600) == list(range(600, 10000, 600)) + [10000]
     assert eval_iterations(600, 100) == [100, 200, 300, 400, 500, 600]
+    chunks = train_chunks(250, 40, 100)
+    assert sum(n for _, n, _ in chunks) == 250 and chunks[0] == (0, 40, False)
+    assert [first + n for first, n, ev in chunks if ev] == [100, 200, 250]  # every evaluation point ends a chunk
+    assert all(n <= 40 for _, n, _ in chunks)
 
+
+# --- the worker protocol ---------------------------------------------------------------------------------------
 
 class FakeRunner(Runner):
-    """A 'language' whose runtime is a Python one-liner that crashes, hangs, or returns NaN."""
+    """A 'language' run by tests/fake_port.py, which misbehaves as told (see there)."""
 
-    def __init__(self, name: str, script: str):
-        self.name, self.script = name, script
+    def __init__(self, name: str, behaviour: str):
+        self.name, self.behaviour = name, behaviour
         self.install_hint = "nothing to install (test fake)"
 
     def find(self):
         return Found(sys.executable, "test")
 
-    def command(self, found, task_dir: Path):
-        return [found.exe, "-c", self.script, str(task_dir)]
+    def command(self, found, arg):
+        return [found.exe, str(FAKE), self.behaviour, str(arg)]
+
+    def environment(self, found, threads):
+        return {**super().environment(found, threads), "PYTHONPATH": str(FAKE.parents[1])}
 
 
-# Each fake answers the `info` check (so it counts as installed), then misbehaves on the real tasks.
-INFO = ("import sys, numpy as np; from pathlib import Path; from harness.interchange import read_config, write_arrays;"
-        "d = Path(sys.argv[1]); task = read_config(d)['task'];"
-        "task == 'info' and (write_arrays(d / 'out', {}), sys.exit(0));")
-CRASH = INFO + "print('loading...'); print('error: boom in the fake port', file=sys.stderr); sys.exit(3)"
-HANG = INFO + "import time; print('thinking'); time.sleep(60)"
-NAN = INFO + ("write_arrays(d / 'out', {k: np.array([np.nan] * 3) for k in ('step_times', 'blas_times')}"
-              " | {'first_step': np.array(np.nan)})")
-BROKEN = "import sys; print('error: cannot start', file=sys.stderr); sys.exit(1)"
+def failure(behaviour: str, tmp_path: Path, timeout: float = 30) -> WorkerFailure:
+    worker = Worker(FakeRunner("fake", behaviour), 1, tmp_path)
+    worker.start()
+    with pytest.raises(WorkerFailure) as err:
+        worker.request("noop", {}, timeout=timeout)
+    assert not worker.alive()  # killed
+    return err.value
 
 
-def test_crash_is_reported_with_the_error_line_and_tail():
-    with pytest.raises(PortError) as err:
-        FakeRunner("crashy", CRASH).run("noop", {}, timeout=30)
-    assert err.value.reason == "error: boom in the fake port"
-    assert "loading..." in err.value.tail
+def test_a_worker_that_dies_is_reported_with_its_last_output(tmp_path):
+    exc = failure("crash", tmp_path)
+    assert "died (exit code 3)" in exc.reason
+    assert "loading..." in exc.tail and "boom in the fake port" in exc.tail
 
 
-def test_hang_is_stopped_by_the_timeout():
-    with pytest.raises(PortError, match="timed out after 2 s"):
-        FakeRunner("hangy", HANG).run("noop", {}, timeout=2)
+def test_a_worker_that_hangs_is_killed_at_its_time_limit(tmp_path):
+    exc = failure("hang", tmp_path, timeout=2)
+    assert "did not answer within 2 s" in exc.reason and "loading..." in exc.tail
 
 
-def test_a_failing_language_does_not_stop_the_run(tmp_path, monkeypatch):
-    fakes = {"crashy": FakeRunner("crashy", CRASH), "hangy": FakeRunner("hangy", HANG), "nanny": FakeRunner("nanny", NAN),
-             "broken": FakeRunner("broken", BROKEN)}
-    monkeypatch.setattr(runners, "RUNNERS", {**runners.RUNNERS, **fakes})
-    monkeypatch.setattr(runners, "LANGS", tuple(runners.RUNNERS) + tuple(fakes))
-    import harness.run as run_mod
-    monkeypatch.setattr(run_mod, "RUNNERS", {**runners.RUNNERS, **fakes})
-    monkeypatch.setattr(Runner, "run", _with_timeout(Runner.run, 3))
-    settings = Settings.quick()
-    settings.tasks = ("scaling",)
-    settings.scaling_hidden, settings.scaling_batch = (50,), (10,)
-    settings.bench_repeats = 3
-    run_dir, failed = run(["python", *fakes], settings, out_base=tmp_path, quiet=True, log=lambda m: None)
-    assert sorted(failed) == ["broken", "crashy scaling", "hangy scaling", "nanny scaling"]
-    df = read_results(run_dir / "results.csv")
-    status = {r.lang: (r.value, r.note) for r in df[df.metric == "status"].itertuples()}
-    assert status["python"][0] == 1
-    assert status["crashy"][0] == 0
-    assert status["crashy"][1].startswith("error: boom in the fake port | last output: loading...")
-    assert status["hangy"][0] == 0 and "timed out" in status["hangy"][1]
-    assert status["nanny"][0] == 0 and "non-finite" in status["nanny"][1]
-    assert status["broken"] == (0, "broken: error: cannot start")
-    assert (df[(df.lang == "python") & (df.metric == "step_time")].value > 0).all()
-    # the report names the failures; plots redraw from the CSV alone
-    assert main(["plot", str(run_dir)]) == 0
-    report = (run_dir / "report.md").read_text()
-    assert "## Failures" in report and "**crashy scaling**: error: boom in the fake port" in report
-    assert (run_dir / "scaling_batch.png").stat().st_size > 1000
+def test_a_worker_that_answers_garbage_is_killed(tmp_path):
+    exc = failure("garbage", tmp_path)
+    assert "garbage" in exc.reason and "nnbench-banana" in exc.reason
 
 
-class Doctored(PythonRunner):
-    """The Python reference under another name, its results changed on the way back: a port that computes
-    something slightly different (W off by 1e-5), or one that leaves an array out."""
-
-    def __init__(self, name: str, change):
-        self.name, self.change = name, change
-
-    def run(self, task, config=None, inputs=None, **kw):
-        result = super().run(task, config, inputs, **kw)
-        if task == "perceptron":
-            self.change(result.arrays)
-        return result
+def test_a_worker_that_exits_without_answering(tmp_path):
+    assert "died (exit code 0)" in failure("silent-exit", tmp_path).reason
 
 
-def _perturb(arrays):
-    arrays["W"] = arrays["W"] * (1 + 1e-5)
+def test_a_failed_task_leaves_the_worker_alive(tmp_path):
+    """nnbench-error is the task's failure, not the worker's: the next request is served."""
+    with Workers() as workers:
+        with pytest.raises(PortError) as err:
+            workers.request("python", "no_such_task", {}, timeout=60)
+        assert not isinstance(err.value, WorkerFailure) and "unknown task" in err.value.reason
+        assert workers.request("python", "noop", {}, timeout=60).arrays == {}
+        assert workers.serial("python") == 1
 
 
-def test_wrong_or_incomplete_results_fail_the_run_and_the_rest_goes_on(tmp_path, monkeypatch):
-    fakes = {"nudged": Doctored("nudged", _perturb), "forgetful": Doctored("forgetful", lambda a: a.pop("solved_epoch"))}
-    import harness.run as run_mod
-    monkeypatch.setattr(run_mod, "RUNNERS", {**runners.RUNNERS, **fakes})
-    monkeypatch.setattr(runners, "RUNNERS", {**runners.RUNNERS, **fakes})
-    settings = Settings.quick()
-    settings.tasks, settings.perceptron_epochs, settings.perceptron_repeats = ("perceptron",), 50, 1
-    # Python listed last: it still runs first, as the reference the others are compared with
-    run_dir, failed = run(["nudged", "forgetful", "python"], settings, out_base=tmp_path, quiet=True, log=lambda m: None)
-    assert failed == ["nudged perceptron", "forgetful perceptron"]
+def test_a_failing_worker_is_restarted_once_then_left_out(monkeypatch):
+    fake = FakeRunner("crashy", "crash")
+    logged = []
+    with Workers(log=logged.append, runners=lambda lang: fake) as workers:
+        for _ in range(2):
+            with pytest.raises(WorkerFailure):
+                workers.request("crashy", "noop", {}, timeout=30)
+        assert workers.serial("crashy") == 2 and len(logged) == 1 and "restarted once" in logged[0]
+        with pytest.raises(PortError, match="failed twice; out for the rest of the run"):
+            workers.request("crashy", "noop", {}, timeout=30)
+        assert workers.serial("crashy") == 2  # no third process
+
+
+# --- whole runs ----------------------------------------------------------------------------------------------
+
+def small_settings(*tasks: str) -> Settings:
+    s = Settings.quick()
+    s.tasks, s.scaling_hidden, s.scaling_batch = tasks, (50,), (10,)
+    s.min_rounds, s.case_budget_s, s.rounds_per_worker, s.bench_target_s = 4, 1.0, 2, 0.002
+    s.perceptron_epochs, s.perceptron_repeats, s.startup_repeats = 50, 1, 2
+    return s
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    """Adds fake languages to the registry and makes every request's time limit short."""
+    def add(**extra: Runner):
+        registry = {**runners.RUNNERS, **extra}
+        monkeypatch.setattr(runners, "RUNNERS", registry)
+        monkeypatch.setattr(run_mod, "RUNNERS", registry)
+        monkeypatch.setattr("harness.workers.get_runner", registry.__getitem__)
+        monkeypatch.setattr(run_mod, "get_runner", registry.__getitem__)
+    monkeypatch.setattr(run_mod, "time_limit", lambda expected: 5.0)
+    return add
+
+
+def test_a_failing_language_does_not_stop_the_run(tmp_path, fakes):
+    fakes(crashy=FakeRunner("crashy", "crash"), hangy=FakeRunner("hangy", "hang"),
+          babbly=FakeRunner("babbly", "garbage"), nanny=FakeRunner("nanny", "nan"), broken=FakeRunner("broken", "broken"))
+    run_dir, failed = run(["python", "crashy", "hangy", "babbly", "nanny", "broken"], small_settings("scaling"),
+                          out_base=tmp_path, quiet=True, log=lambda m: None)
+    assert sorted(failed) == ["babbly scaling", "broken", "crashy scaling", "hangy scaling", "nanny scaling"]
     df = read_results(run_dir / "results.csv")
     status = {r.lang: (r.value, r.note) for r in df[df.metric == "status"].itertuples()}
     assert status["python"] == (1, "")
-    assert status["nudged"][0] == 0 and status["nudged"][1].startswith("parity: W of AND differs from Python by 1")
+    assert status["crashy"][0] == 0 and "died (exit code 3)" in status["crashy"][1]
+    assert "boom in the fake port" in status["crashy"][1]  # the tail of its output
+    assert status["hangy"][0] == 0 and "did not answer within 5 s" in status["hangy"][1]
+    assert status["babbly"][0] == 0 and "garbage" in status["babbly"][1]
+    assert status["nanny"][0] == 0 and "non-finite" in status["nanny"][1]
+    assert status["broken"] == (0, "broken: error: cannot start")
+    python = df[(df.lang == "python") & (df.metric == "step_time")]
+    assert len(python) >= 4 and (python.value > 0).all()
+    # no worker outlives the run
+    assert not [p for p in os.popen("ps -eo args").read().splitlines() if str(FAKE) in p and "--worker" in p]
+    # the report names the failures; plots redraw from the CSV alone
+    assert main(["plot", str(run_dir)]) == 0
+    report = (run_dir / "report.md").read_text()
+    assert "## Failures" in report and "**crashy scaling**" in report
+    assert (run_dir / "step_time.png").exists() or "scaling" in report
+
+
+class Nudged(PythonRunner):
+    """The Python reference under another name."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+def tamper(monkeypatch, lang: str, task: str, change) -> None:
+    """Changes what `lang` returns from `task` on its way back to the harness: a port that computes something
+    else, or leaves an array out."""
+    original = Workers.request
+
+    def request(self, which, what, config=None, **kw):
+        result = original(self, which, what, config, **kw)
+        if which == lang and what == task:
+            change(result.arrays)
+        return result
+    monkeypatch.setattr(Workers, "request", request)
+
+
+def test_a_bench_round_that_returns_wrong_parameters_fails_the_case(tmp_path, fakes, monkeypatch):
+    fakes(nudged=Nudged("nudged"))
+    tamper(monkeypatch, "nudged", "bench_round", lambda a: a.__setitem__("W1", a["W1"] * (1 + 1e-9)) if "W1" in a else None)
+    run_dir, failed = run(["python", "nudged"], small_settings("scaling"), out_base=tmp_path, quiet=True,
+                          log=lambda m: None)
+    assert failed == ["nudged scaling"]
+    df = read_results(run_dir / "results.csv")
+    note = df[(df.lang == "nudged") & (df.metric == "status")].note.iloc[0]
+    assert "parity: W1 of hidden=50 batch=100 differs from Python by 1.00e-09 (tolerance 1e-12)" in note
+    # its timings are kept (they are real), with the comparison that failed it
+    assert (df[(df.lang == "nudged") & (df.metric == "step_time")].value > 0).all()
+
+
+def test_wrong_or_incomplete_results_fail_the_run_and_the_rest_goes_on(tmp_path, fakes, monkeypatch):
+    fakes(nudged=Nudged("nudged"), forgetful=Nudged("forgetful"))
+    tamper(monkeypatch, "nudged", "perceptron", lambda a: a.__setitem__("W", a["W"] * (1 + 1e-5)))
+    original = Workers.request
+
+    def forget(self, which, what, config=None, **kw):
+        result = original(self, which, what, config, **kw)
+        if which == "forgetful" and what == "perceptron":
+            result.arrays.pop("solved_epoch")
+        return result
+    monkeypatch.setattr(Workers, "request", forget)
+    run_dir, failed = run(["nudged", "forgetful", "python"], small_settings("perceptron"), out_base=tmp_path,
+                          quiet=True, log=lambda m: None)
+    assert sorted(failed) == ["forgetful perceptron", "nudged perceptron"]
+    df = read_results(run_dir / "results.csv")
+    status = {r.lang: (r.value, r.note) for r in df[df.metric == "status"].itertuples()}
+    assert status["python"] == (1, "")
+    assert status["nudged"][0] == 0 and "parity: W of AND differs from Python by 1" in status["nudged"][1]
     assert status["forgetful"][0] == 0 and "no 'solved_epoch'" in status["forgetful"][1]
-    # the nudged port's rows are kept (its timings are real), with the differences that failed it
-    vs = df[(df.lang == "nudged") & (df.metric == "vs_python_rel") & (df["index"] == "W")]
-    assert len(vs) == 4 and (vs.value < 1e-4).all()
-    assert (vs[vs.case != "XOR"].value > 1e-6).all()  # XOR's W is small: below the floor of 1, the change is too
     assert main(["plot", str(run_dir)]) == 0
     assert "**nudged perceptron**: parity: W of AND" in (run_dir / "report.md").read_text()
 
 
-def test_ctrl_c_keeps_what_finished(tmp_path, monkeypatch):
-    import harness.run as run_mod
-    calls = []
+def test_without_the_reference_nothing_passes_unchecked(tmp_path, fakes, monkeypatch):
+    fakes(twin=Nudged("twin"))
 
-    def perceptron(ctx, lang):
-        calls.append(lang)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return run_mod.task_perceptron(ctx, lang)
+    def broken_python(arrays):
+        raise PortError("python", "error: the reference broke")
+    tamper(monkeypatch, "python", "perceptron", broken_python)
+    _, failed = run(["python", "twin"], small_settings("perceptron"), out_base=tmp_path, quiet=True, log=lambda m: None)
+    assert sorted(failed) == ["python perceptron", "twin perceptron"]
 
-    monkeypatch.setitem(run_mod.TASKS, "perceptron", perceptron)
-    settings = Settings.quick()
-    settings.tasks, settings.perceptron_epochs, settings.perceptron_repeats = ("perceptron", "startup"), 50, 1
-    fakes = {"twin": Doctored("twin", lambda a: None)}
-    monkeypatch.setattr(run_mod, "RUNNERS", {**runners.RUNNERS, **fakes})
-    monkeypatch.setattr(runners, "RUNNERS", {**runners.RUNNERS, **fakes})
-    run_dir, failed = run(["python", "twin"], settings, out_base=tmp_path, quiet=True, log=lambda m: None)
+
+def test_ctrl_c_keeps_what_finished_and_stops_every_worker(tmp_path, fakes, monkeypatch):
+    fakes(twin=Nudged("twin"))
+
+    def interrupted(ctx, out):
+        raise KeyboardInterrupt
+    monkeypatch.setitem(run_mod.TASKS, "startup", interrupted)
+    run_dir, failed = run(["python", "twin"], small_settings("perceptron", "startup"), out_base=tmp_path, quiet=True,
+                          log=lambda m: None)
     assert failed == ["interrupted"]
     df = read_results(run_dir / "results.csv")
-    assert set(df.loc[df.metric == "status", "lang"]) == {"python"}  # twin's task never finished
-    assert (df[(df.lang == "python") & (df.metric == "epoch_time")].value > 0).all()
-    assert "startup" not in set(df.task)  # nothing ran after the interruption
+    assert (df[(df.lang == "twin") & (df.metric == "epoch_time")].value > 0).all()  # perceptron had finished
+    assert "startup" not in set(df.task)
     env = json.loads((run_dir / "environment.json").read_text())
     assert "interrupted" in env and "finished" not in env
+    assert not [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]
     assert main(["plot", str(run_dir)]) == 0
     assert "This run was interrupted" in (run_dir / "report.md").read_text()
 
 
-def _with_timeout(original, seconds):
-    def run(self, task, config=None, inputs=None, timeout=600.0, **kw):
-        return original(self, task, config, inputs, timeout=min(timeout, seconds), **kw)
-    return run
-
+# --- the report, from the CSV alone --------------------------------------------------------------------------
 
 def test_report_and_plots_from_csv_alone(tmp_path):
-    """A hand-made results.csv with two languages: the report's numbers come from it."""
-    rows = ["lang,task,case,metric,index,value,unit,note", "machine,dgemm,n=2000,gflops,,40.0,GFLOP/s,"]
-    rng = np.random.default_rng(0)
-    for lang, step in (("python", 1e-3), ("julia", 5e-4)):
-        for i in range(50):
-            rows.append(f"{lang},train,hidden=50 batch=100,step_time,{i},{step * (1 + 0.01 * rng.random())},s,")
-            rows.append(f"{lang},train,hidden=50 batch=100,loss,{i},{2.3 * np.exp(-i / 20)},,")
-        rows.append(f"{lang},train,hidden=50 batch=100,test_acc,50,0.9,,")
-        for c in ("hidden=50 batch=100", "hidden=100 batch=100", "hidden=50 batch=10"):
-            for r in range(3):
-                rows.append(f"{lang},bench,{c},step_time,{r},{step},s,")
-                rows.append(f"{lang},bench,{c},blas_time,{r},{step / 2},s,")
-        rows.append(f"{lang},startup,,startup_time,0,0.2,s,")
-    (tmp_path / "results.csv").write_text("\n".join(rows) + "\n")
+    """A results.csv made of synthetic rounds for two languages: the report's ratios and CIs come from it."""
+    results = ResultsFile(tmp_path / "results.csv")
+    results.add([run_mod.Row("machine", "dgemm", "n=2000", "gflops", "", 40.0, "GFLOP/s")])
+    for task, case, metric, name, ratio in (("train", "hidden=50 batch=100", "step_time_round", "step_time", 0.5),
+                                            ("bench", "hidden=50 batch=100", "step_time", "step_time", 0.5),
+                                            ("bench", "hidden=100 batch=100", "step_time", "step_time", 0.6),
+                                            ("bench", "hidden=50 batch=10", "step_time", "step_time", 0.4)):
+        rounds = Rounds()
+        lang, ref = synthetic_rounds(60, ratio, 5)
+        for r in range(60):
+            rounds.add("python", r, 0, 1 + r // 20, {metric: ref[r], "blas_time": ref[r] / 2})
+            rounds.add("julia", r, 1, 1 + r // 20, {metric: lang[r], "blas_time": ref[r] * 0.6})
+        rounds.count, rounds.stopped_because = 60, "converged"
+        results.add(round_rows(task, case, rounds, {metric: name, **({"blas_time": "blas_time"} if task == "bench" else {})}))
+    for lang in ("python", "julia"):
+        results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 * np.exp(-i / 20)) for i in range(50)])
+        results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "test_acc", 50, 0.9)])
     assert main(["plot", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text()
-    assert "julia takes 0.5× Python's time per step (BLAS is 50% of its step)" in report
-    for png in ("step_time", "scaling_hidden", "scaling_batch", "training", "startup"):
+    est = ratio_estimate(*synthetic_rounds(60, 0.5, 5), {r: 1 + r // 20 for r in range(60)})
+    assert f"julia takes {est.value:.3g} [{est.low:.3g}, {est.high:.3g}]× Python's time per step" in report
+    assert "julia, bench hidden=50 batch=10: the BLAS floor" in report  # julia's floor (0.6 x Python's step) is above its step (0.4 x) at batch 10
+    for png in ("step_time", "scaling_hidden", "scaling_batch", "training"):
         assert (tmp_path / f"{png}.png").stat().st_size > 1000, png
 
 

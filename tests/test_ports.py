@@ -16,9 +16,11 @@ from conftest import assert_all_ok, require_lang
 
 from harness import check
 from harness import inputs as mk
+import harness.run as run_mod
 from harness.interchange import read_manifest, write_arrays
-from harness.parity import rel_diff
+from harness.parity import max_rel_each, rel_diff
 from harness.runners import PortError, get_runner
+from harness.workers import Workers
 
 PORTS = ("julia", "scilab", "octave")
 VERSION = {"julia": r"Julia \d+\.\d+", "scilab": r"Scilab \d+", "octave": r"GNU Octave \d+\.\d+"}
@@ -111,7 +113,7 @@ def test_progress_lines_during_training(port):
     assert seen == [(10, 25), (20, 25), (25, 25)]
 
 
-# --- info and bench ------------------------------------------------------------------------------------
+# --- info and first_step ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_info_names_version_blas_and_threads(port, threads):
@@ -122,14 +124,93 @@ def test_info_names_version_blas_and_threads(port, threads):
     assert info["blas_threads"] in {str(threads), str(min(threads, len(os.sched_getaffinity(0))))}, info
 
 
-def test_bench_reports_its_timings(port):
-    data = {**mk.net_params(0, 50), "x": mk.rng_for(0, 9).random((100, 784)),
-            "t": mk.rng_for(0, 10).integers(0, 10, 100).astype(np.int64)}
-    out = port.run("bench", {"lr": 0.1, "warmup": 2, "repeats": 3, "inner": 2}, data).arrays
-    assert out["first_step"].shape == () and out["step_times"].shape == (3,) and out["blas_times"].shape == (3,)
-    assert out["first_step"] > 0 and np.all(out["step_times"] > 0) and np.all(out["blas_times"] > 0)
-    # the six products are part of a step: a step cannot be much faster than the products alone
-    assert np.median(out["step_times"]) > 0.5 * np.median(out["blas_times"])
+def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
+    return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
+            "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
+
+
+def test_first_step_is_timed_and_computes_what_python_does(port):
+    data = bench_inputs(50, 100)
+    ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
+    got = port.run("first_step", {"lr": 0.1}, data).arrays
+    assert got["first_step"].shape == () and got["first_step"] > 0
+    for name in ("W1", "b1", "W2", "b2"):
+        assert rel_diff(got[name], ref[name]) <= check.GRAD_TOL, name
+
+
+# --- workers: requests one after the other, state kept between them ------------------------------------------
+
+@pytest.fixture
+def pool():
+    with Workers() as workers:
+        yield workers
+
+
+def test_worker_holds_bench_cases_and_computes_what_python_does(port, pool, tmp_path):
+    """Two cases held at once (one of batch 1); a verifying round returns the parameters after its steps and the
+    six products, equal to Python's; a case never begun is the task's error and the worker goes on."""
+    cases = {"h20_b7": (20, 7), "h30_b1": (30, 1)}
+    for case, (hidden, batch) in cases.items():
+        write_arrays(tmp_path / case, bench_inputs(hidden, batch))
+        for lang in ("python", port.name):
+            pool.request(lang, "bench_begin", {"case_id": case, "lr": 0.1}, input_dir=tmp_path / case, timeout=120)
+    for case in cases:
+        config = {"case_id": case, "warmup": 2, "inner": 3, "verify": 1}
+        ref = pool.request("python", "bench_round", config, timeout=120).arrays
+        for _ in range(2):  # every round starts from the held parameters: the same result twice
+            got = pool.request(port.name, "bench_round", config, timeout=120).arrays
+            assert sorted(got) == sorted(ref)
+            assert got["step_time"] > 0 and got["blas_time"] > 0
+            for name in ref:
+                if name not in ("step_time", "blas_time"):
+                    assert got[name].shape == ref[name].shape, (case, name)
+                    assert rel_diff(got[name], ref[name]) <= check.GRAD_TOL, (case, name)
+    with pytest.raises(PortError, match="bench_begin") as err:
+        pool.request(port.name, "bench_round", {"case_id": "h9_b9", "warmup": 1, "inner": 1, "verify": 0}, timeout=60)
+    assert err.value.reason.startswith("error: ")
+    assert pool.request(port.name, "noop", {}, timeout=60).arrays == {}
+    assert pool.serial(port.name) == 1  # the same process all along
+
+
+def test_training_in_chunks_handed_to_a_new_worker_replays_the_reference(port, pool, tmp_path):
+    """train_begin, train_steps in chunks, train_end; the run handed over to a new process half-way (the harness
+    does this to spread a measurement over several processes): the same losses, accuracies and weights as
+    Python's one-shot training."""
+    data = check.train_parity_inputs(0, iters=30)
+    folder = tmp_path / "train"
+    write_arrays(folder, data)
+    ref = get_runner("python").run("train", {"lr": 0.1, "eval_every": 10}, data).arrays
+    losses, train_acc, test_acc = [], [], []
+
+    def steps(first: int, count: int, evaluate: bool) -> None:
+        got = pool.request(port.name, "train_steps", {"first": first, "steps": count, "evaluate": int(evaluate)},
+                           timeout=120).arrays
+        assert got["loss"].shape == (count,) and got["step_times"].shape == (count,)
+        assert np.all(got["step_times"] > 0)
+        losses.append(got["loss"])
+        if evaluate:
+            train_acc.append(float(got["train_acc"]))
+            test_acc.append(float(got["test_acc"]))
+        else:
+            assert "train_acc" not in got
+
+    pool.request(port.name, "train_begin", {"lr": 0.1}, input_dir=folder, timeout=120)
+    steps(0, 10, True)
+    steps(10, 5, False)
+    with pytest.raises(PortError, match="do not follow"):
+        steps(3, 5, False)
+    params = pool.request(port.name, "train_end", {}, timeout=120).arrays
+    pool.retire(port.name)
+    pool.request(port.name, "train_begin", {"lr": 0.1, "first": 15}, timeout=120,
+                 input_dir=run_mod.takeover_folder(tmp_path / "takeover", folder, params))
+    steps(15, 5, True)
+    steps(20, 10, True)
+    final = pool.request(port.name, "train_end", {}, timeout=120).arrays
+    assert pool.serial(port.name) == 2
+    assert max_rel_each(np.concatenate(losses), ref["loss"]) <= check.TRAIN_LOSS_TOL
+    assert train_acc == list(ref["train_acc"]) and test_acc == list(ref["test_acc"])
+    for name in ("W1", "b1", "W2", "b2"):
+        assert rel_diff(final[name], ref[name]) <= check.GRAD_TOL, name
 
 
 # --- failures: one clear error line, never a hang ------------------------------------------------------
