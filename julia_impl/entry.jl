@@ -312,7 +312,7 @@ function task_train_end(config, inputs)
     return Results(named(s.net.params)...), NO_INFO
 end
 
-"Holds one case's parameters and batch, under the name `case`, for the bench_round requests that follow."
+"Holds one case's parameters and batch, under the name `case_id`, for the bench_round requests that follow."
 function task_bench_begin(config, inputs)
     params = read_params(inputs)
     x, t = input(inputs, "x", Matrix{Float64}), targets(input(inputs, "t", Vector{Int64}))
@@ -322,9 +322,10 @@ function task_bench_begin(config, inputs)
     return Results(), NO_INFO
 end
 
-"""One round of the held case `case`: from its parameters, `warmup` untimed steps then `inner` timed steps (step_time, per step);
-then the step's six matrix products alone, `warmup` times untimed and `inner` times timed (blas_time, per step).
-With `verify` 1, also what they computed: the parameters after the steps, and the six products."""
+"""One round of the held case `case_id`: from its parameters, `warmup` untimed steps then `inner` timed steps
+(step_time, per step); then the step's six matrix products alone, `warmup` times untimed and `inner` times timed
+(blas_time, per step). With `verify` 1, also what they computed: the parameters after the steps, and the six
+products."""
 function task_bench_round(config, inputs)
     case = setting(config, "case_id", String)
     s = get(held("bench"), case, nothing)

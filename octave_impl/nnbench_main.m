@@ -413,9 +413,9 @@ end
 
 function results = task_bench_round(config, state)
 % One round of the held case config.case_id: from its parameters, warmup untimed steps then inner timed
-% steps (step_time, per step);
-% then the step's six matrix products alone, warmup times untimed and inner times timed (blas_time, per
-% step). With verify 1, also what they computed: the parameters after the steps, and the six products.
+% steps (step_time, per step); then the step's six matrix products alone, warmup times untimed and inner
+% times timed (blas_time, per step). With verify 1, also what they computed: the parameters after the steps,
+% and the six products.
 held = held_run(state, ['bench_' config.case_id], 'bench_begin');
 warmup = config_number(config, 'warmup');
 inner = config_number(config, 'inner');

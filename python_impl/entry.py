@@ -167,17 +167,17 @@ def task_first_step(config, inputs, out_dir: Path) -> dict:
 
 
 def task_bench_begin(config, inputs, out_dir: Path) -> dict:
-    """Holds one case's parameters and batch, under the name `case`, for the bench_round requests that follow."""
+    """Holds one case's parameters and batch, under the name `case_id`, for the bench_round requests that follow."""
     STATE.setdefault("bench", {})[config["case_id"]] = {"params": {k: inputs[k].copy() for k in PARAM_NAMES},
                                                     "x": inputs["x"], "t": inputs["t"], "lr": float(config["lr"])}
     return {}
 
 
 def task_bench_round(config, inputs, out_dir: Path) -> dict:
-    """One round of the held case `case`: from its parameters, `warmup` untimed steps then `inner` timed steps (step_time, per
-    step); then the step's six matrix products alone on the held W1, W2 and x, `warmup` times untimed and
-    `inner` times timed (blas_time, per step). With `verify` 1, also what they computed: the parameters after
-    warmup + inner steps, and the six products."""
+    """One round of the held case `case_id`: from its parameters, `warmup` untimed steps then `inner` timed steps
+    (step_time, per step); then the step's six matrix products alone on the held W1, W2 and x, `warmup` times
+    untimed and `inner` times timed (blas_time, per step). With `verify` 1, also what they computed: the
+    parameters after warmup + inner steps, and the six products."""
     s = STATE.get("bench", {}).get(config["case_id"])
     if s is None:
         raise RuntimeError(f"bench_round before bench_begin for case {config['case_id']!r}")

@@ -340,9 +340,9 @@ function [result, ndim_of, state] = task_bench_begin(config, inputs, state)
 endfunction
 
 // One round of the held case config.case_id: from its parameters, warmup untimed steps then inner timed
-// steps (step_time, per step);
-// then the step's six matrix products alone, warmup times untimed and inner times timed (blas_time, per
-// step). With verify 1, also what they computed: the parameters after the steps, and the six products.
+// steps (step_time, per step); then the step's six matrix products alone, warmup times untimed and inner
+// times timed (blas_time, per step). With verify 1, also what they computed: the parameters after the steps,
+// and the six products.
 function [result, ndim_of] = task_bench_round(config, state)
     held = held_run(state, "bench_" + config.case_id, "bench_begin");
     warmup = strtod(config.warmup);
