@@ -202,12 +202,13 @@ def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
             if setup is not None:
                 each_lang(lambda lang: setup(lang, r), name)
         for case in round_order(active, ctx.seed, name, r):
-            for position, lang in enumerate(round_order(out.running(), ctx.seed, f"{name} {case}", r)):
-                ctx.progress.detail(f"{name} {case}: round {r + 1}, {lang}".replace("  ", " "))
+            label = f"{name} {case}".strip()
+            for position, lang in enumerate(round_order(out.running(), ctx.seed, label, r)):
+                ctx.progress.detail(f"{label}: round {r + 1}, {lang}")
                 try:
                     measured = block(lang, case, r)
                 except PortError as exc:
-                    out.port_error(exc, f"{name} {case}, round {r + 1}".replace("  ", " "))
+                    out.port_error(exc, f"{label}, round {r + 1}")
                     continue
                 results[case].add(lang, r, position, ctx.workers.serial(lang), measured)
             results[case].count = r + 1
@@ -250,7 +251,7 @@ def round_rows(task: str, case: str, rounds: Rounds, quantities: dict[str, str],
                 est = rounds.ratio(lang, metric)
                 rows += estimate_rows(lang, task, case, f"{name}_ratio", est, "")
                 if target:
-                        rows.append(Row(lang, task, case, f"{name}_ratio", "converged", float(est.converged), "",
+                    rows.append(Row(lang, task, case, f"{name}_ratio", "converged", float(est.converged), "",
                                     f"95% CI half-width {est.half_width:.1%} of the ratio after {rounds.count} rounds; "
                                     f"stopped: {rounds.stopped_because}"))
         rows += [Row(lang, task, case, "round_position", r, p) for r, p in sorted(rounds.positions.get(lang, {}).items())]
@@ -360,7 +361,8 @@ def task_gradcheck(ctx: RunContext, out: Outcome) -> None:
 
     def check(lang: str) -> tuple[dict, float]:
         start = time.perf_counter()
-        backprop = ctx.request(lang, "grad", {"model": "two_layer_net", "numerical": 0}, input_dir=folder, timeout=time_limit(1.0))
+        backprop = ctx.request(lang, "grad", {"model": "two_layer_net", "numerical": 0}, input_dir=folder,
+                               timeout=time_limit(1.0))
         numerical = ctx.request(lang, "grad", {"model": "two_layer_net", "numerical": 1}, input_dir=folder,
                                 timeout=time_limit(60.0))
         need(lang, "gradcheck (backprop)", backprop, shapes)

@@ -19,18 +19,6 @@ TARGET_HALF_WIDTH = 0.03  # a ratio has converged when its CI half-width is at m
 OUTLIER_FACTOR = 3.0  # a round more than 3x the median round is counted as an outlier
 
 
-def summary(samples) -> dict[str, float]:
-    """Median, minimum, quartiles, IQR and count of a set of timings (NaNs dropped)."""
-    x = np.asarray(samples, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        nan = float("nan")
-        return {"median": nan, "min": nan, "q25": nan, "q75": nan, "iqr": nan, "n": 0}
-    q25, q50, q75 = np.percentile(x, [25, 50, 75])
-    return {"median": float(q50), "min": float(x.min()), "q25": float(q25), "q75": float(q75),
-            "iqr": float(q75 - q25), "n": int(x.size)}
-
-
 @dataclass(frozen=True)
 class Estimate:
     """The median of per-round values with its bootstrap confidence interval."""

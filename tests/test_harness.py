@@ -18,19 +18,13 @@ from harness.run import Rounds, Settings, eval_iterations, round_rows, run, trai
 from harness.runners.base import Found, PortError, Runner
 from harness.runners.python import PythonRunner
 from harness.schedule import round_order
-from harness.stats import flops_per_step, median_ci, ratio_estimate, summary
+from harness.stats import flops_per_step, median_ci, ratio_estimate
 from harness.workers import Worker, WorkerFailure, Workers
 
 FAKE = Path(__file__).with_name("fake_port.py")
 
 
 # --- statistics --------------------------------------------------------------------------------------------
-
-def test_summary_statistics():
-    s = summary([5.0, 1.0, 3.0, 2.0, 4.0, np.nan])
-    assert s == {"median": 3.0, "min": 1.0, "q25": 2.0, "q75": 4.0, "iqr": 2.0, "n": 5}
-    assert summary([])["n"] == 0 and np.isnan(summary([])["median"])
-
 
 def synthetic_rounds(n: int, ratio: float, seed: int) -> tuple[dict[int, float], dict[int, float]]:
     """n rounds of a machine whose speed drifts by up to 2x from round to round (both languages alike), with 5%
