@@ -10,10 +10,26 @@ import numpy as np
 
 from harness.interchange import read_arrays, read_config, write_arrays
 
-from . import perceptron
+from . import fused, perceptron
 from .layers import Add, Affine, MatMul, Mul, Relu, Sigmoid, SoftmaxWithLoss
-from .train import sgd_step, train, train_steps
+from .train import Net, accuracy, step, train, train_steps
 from .two_layer_net import PARAM_NAMES, TwoLayerNet
+
+VARIANTS = ("layers", "fused")  # the book's layers, and the same step written as fast, clear code
+
+
+def variant(config) -> str:
+    """The request's variant (`layers` unless given)."""
+    name = config.get("variant", "layers")
+    if name not in VARIANTS:
+        raise ValueError(f"unknown variant {name!r} (expected layers or fused)")
+    return name
+
+
+def new_net(config, arrays) -> Net:
+    """A network of the request's variant, on copies of the arrays' W1, b1, W2, b2."""
+    params = {k: arrays[k].copy() for k in PARAM_NAMES}
+    return fused.FusedNet(params) if variant(config) == "fused" else TwoLayerNet(params)
 
 
 def task_info(config, inputs, out_dir: Path) -> dict:
@@ -87,13 +103,14 @@ def task_layers(config, inputs, out_dir: Path) -> dict:
 def task_perceptron(config, inputs, out_dir: Path) -> dict:
     epochs, lr, repeats = int(config["epochs"]), float(config["lr"]), int(config["repeats"])
     x, y, W0, b0 = inputs["x"], inputs["y"], inputs["W"], float(inputs["b"])
+    learn = fused.perceptron_train if variant(config) == "fused" else perceptron.train
     times = np.empty(repeats)
     start = time.perf_counter()
-    result = perceptron.train(W0, b0, x, y, epochs, lr)
+    result = learn(W0, b0, x, y, epochs, lr)
     first = time.perf_counter() - start
     for r in range(repeats):
         start = time.perf_counter()
-        result = perceptron.train(W0, b0, x, y, epochs, lr)
+        result = learn(W0, b0, x, y, epochs, lr)
         times[r] = time.perf_counter() - start
     W, b, losses, solved = result
     return {"W": W, "b": b, "losses": losses, "solved_epoch": float(solved), "first_time": first, "times": times}
@@ -107,7 +124,7 @@ def load_training(inputs) -> dict:
 
 
 def task_train(config, inputs, out_dir: Path) -> dict:
-    net = TwoLayerNet({k: inputs[k].copy() for k in PARAM_NAMES})
+    net = new_net(config, inputs)
     d = load_training(inputs)
     iters = d["batches"].shape[0]
 
@@ -124,18 +141,24 @@ STATE: dict[str, dict] = {}
 
 
 def task_train_begin(config, inputs, out_dir: Path) -> dict:
-    """Holds the network, the data and the batch sequence for the train_steps requests that follow; `first` (0
-    unless given) is the number of steps already done, when a new worker takes over a run from another."""
-    STATE["train"] = {"net": TwoLayerNet({k: inputs[k].copy() for k in PARAM_NAMES}),
-                      "done": int(config.get("first", 0)), "lr": float(config["lr"]), **load_training(inputs)}
+    """Holds the network, the data and the batch sequence for the train_steps requests that follow, one run per
+    variant; `first` (0 unless given) is the number of steps already done, when a new worker takes over a run."""
+    STATE["train_" + variant(config)] = {"net": new_net(config, inputs), "done": int(config.get("first", 0)),
+                                         "lr": float(config["lr"]), **load_training(inputs)}
     return {}
+
+
+def held_run(config, task: str) -> dict:
+    """The training run of the request's variant that train_begin holds."""
+    s = STATE.get("train_" + variant(config))
+    if s is None:
+        raise RuntimeError(f"{task} before train_begin (variant {variant(config)})")
+    return s
 
 
 def task_train_steps(config, inputs, out_dir: Path) -> dict:
     """Steps first .. first+steps-1 of the held training run; the accuracies too when `evaluate` is 1."""
-    s = STATE.get("train")
-    if s is None:
-        raise RuntimeError("train_steps before train_begin")
+    s = held_run(config, "train_steps")
     first, steps = int(config["first"]), int(config["steps"])
     if first != s["done"] or steps < 1 or first + steps > s["batches"].shape[0]:
         raise ValueError(f"steps {first}..{first + steps - 1} do not follow the {s['done']} done "
@@ -145,36 +168,37 @@ def task_train_steps(config, inputs, out_dir: Path) -> dict:
     s["done"] += steps
     out = {"loss": loss, "step_times": step_times}
     if config.get("evaluate") == "1":
-        out["train_acc"] = net.accuracy(s["x_train"], s["t_train"])
-        out["test_acc"] = net.accuracy(s["x_test"], s["t_test"])
+        out["train_acc"] = accuracy(net, s["x_train"], s["t_train"])
+        out["test_acc"] = accuracy(net, s["x_test"], s["t_test"])
     return out
 
 
 def task_train_end(config, inputs, out_dir: Path) -> dict:
     """The trained parameters; the held training run is dropped."""
-    s = STATE.pop("train", None)
-    if s is None:
-        raise RuntimeError("train_end before train_begin")
+    s = held_run(config, "train_end")
+    del STATE["train_" + variant(config)]
     return dict(s["net"].params)
 
 
 def task_first_step(config, inputs, out_dir: Path) -> dict:
     """One training step timed alone: in a fresh process, the first call (with any compilation)."""
-    net = TwoLayerNet({k: inputs[k].copy() for k in PARAM_NAMES})
+    net = new_net(config, inputs)
     start = time.perf_counter()
-    sgd_step(net, inputs["x"], inputs["t"], float(config["lr"]))
+    step(net, inputs["x"], inputs["t"], float(config["lr"]))
     return {"first_step": time.perf_counter() - start, **net.params}
 
 
 def task_bench_begin(config, inputs, out_dir: Path) -> dict:
-    """Holds one case's parameters and batch, under the name `case_id`, for the bench_round requests that follow."""
+    """Holds one case's parameters, batch and variant, under the name `case_id`, for the bench_round requests that
+    follow."""
     STATE.setdefault("bench", {})[config["case_id"]] = {"params": {k: inputs[k].copy() for k in PARAM_NAMES},
-                                                    "x": inputs["x"], "t": inputs["t"], "lr": float(config["lr"])}
+                                                        "variant": variant(config), "x": inputs["x"],
+                                                        "t": inputs["t"], "lr": float(config["lr"])}
     return {}
 
 
 def task_bench_round(config, inputs, out_dir: Path) -> dict:
-    """One round of the held case `case_id`: from its parameters, `warmup` untimed steps then `inner` timed steps
+    """One round of the held case `case_id`: from its parameters, in its variant, `warmup` untimed steps then `inner` timed steps
     (step_time, per step); then the step's six matrix products alone on the held W1, W2 and x, `warmup` times
     untimed and `inner` times timed (blas_time, per step). With `verify` 1, also what they computed: the
     parameters after warmup + inner steps, and the six products."""
@@ -182,13 +206,13 @@ def task_bench_round(config, inputs, out_dir: Path) -> dict:
     if s is None:
         raise RuntimeError(f"bench_round before bench_begin for case {config['case_id']!r}")
     warmup, inner = int(config["warmup"]), int(config["inner"])
-    net = TwoLayerNet({k: v.copy() for k, v in s["params"].items()})
+    net = new_net(s, s["params"])
     x, t, lr = s["x"], s["t"], s["lr"]
     for _ in range(warmup):
-        sgd_step(net, x, t, lr)
+        step(net, x, t, lr)
     start = time.perf_counter()
     for _ in range(inner):
-        sgd_step(net, x, t, lr)
+        step(net, x, t, lr)
     step_time = (time.perf_counter() - start) / inner
     # The products, with the step's shapes: forward x.W1, h.W2; backward dy.W2^T, h^T.dy, dh.W1^T, x^T.dh.
     W1, W2 = s["params"]["W1"], s["params"]["W2"]
