@@ -111,12 +111,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .data import DataError
     from .report import write_report
+    from .results import VARIANTS
     from .run import Settings, run
     settings = Settings.quick() if args.quick else Settings()
     if args.iters:
         settings.iters = args.iters
     if args.tasks:
         settings.tasks = tuple(parse_list(args.tasks, tuple(Settings().tasks), "task"))
+    if args.variants:
+        chosen = parse_list(args.variants, VARIANTS, "variant")
+        settings.variants = ("layers", *[v for v in chosen if v != "layers"])  # Python's layers: the reference
     try:
         run_dir, failed = run(parse_langs(args.langs), settings, seed=args.seed, threads=args.threads,
                               out_base=Path(args.out) if args.out else None, quiet=args.quiet,
@@ -229,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--langs", help="comma-separated languages, or all (default: all)")
     sp.add_argument("--quick", action="store_true", help="the same report with fewer iterations and points (about a minute per language)")
     sp.add_argument("--tasks", help="comma-separated subset of startup,perceptron,gradcheck,train,scaling (default: all)")
+    sp.add_argument("--variants", help="layers,fused (default) or layers: the book's layered code, and the same step as "
+                                       "fast, clear code, for perceptron, train and scaling (layers always runs: "
+                                       "Python's is the reference)")
     sp.add_argument("--iters", type=positive_int, help="training iterations (default 10000, --quick 600)")
     sp.add_argument("--seed", type=int, default=0, help="seed of every input (weights, batches, data)")
     sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")

@@ -6,13 +6,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.lines  # noqa: E402
+import matplotlib.patches  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .check import GRAD_TOL  # noqa: E402
-from .report import _one, base_case, estimate, languages, parse_case  # noqa: E402
+from .report import _one, abstraction_cases, base_case, estimate, languages, layered, parse_case  # noqa: E402
 
 COLORS = {"python": "#3572A5", "julia": "#9558B2", "octave": "#E16737", "scilab": "#2E8B57"}
 
@@ -24,11 +26,12 @@ def color(lang: str) -> str:
 def draw_all(df: pd.DataFrame, run_dir: Path) -> dict[str, str]:
     """Draws every plot the data allows; returns {key: file name relative to run_dir}."""
     run_dir = Path(run_dir)
+    full, df = df, layered(df)
     langs = languages(df)
     drawn = {}
     for key, fn in (("step_time", step_time), ("scaling_hidden", scaling_hidden), ("scaling_batch", scaling_batch),
-                    ("training", training), ("parity", parity), ("startup", startup)):
-        fig = fn(df, langs)
+                    ("training", training), ("parity", parity), ("startup", startup), ("abstraction", abstraction)):
+        fig = fn(full if fn is abstraction else df, langs)
         if fig is None:
             continue
         name = f"{key}.png"
@@ -202,4 +205,34 @@ def startup(df, langs):
     ax.set_ylabel("seconds (bars: 95% CI)")
     ax.set_title("Start-up, first call and steady state")
     ax.legend(fontsize=8)
+    return fig
+
+
+def abstraction(df, langs):
+    """Per measured case, each language's layered and fused step side by side (95% CIs), the BLAS floor marked."""
+    cases = [(task, case) for task, case in abstraction_cases(df) if task != "perceptron"]
+    if not cases:
+        return None
+    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 4), squeeze=False)
+    for ax, (task, case) in zip(axes[0], cases):
+        lay = [estimate(df, lang, task, case, "step_time_estimate") for lang in langs]
+        fus = [estimate(df, lang, task, case, "step_time_estimate", "fused") for lang in langs]
+        top = max([e.value for e in lay + fus if np.isfinite(e.value)], default=1.0)
+        scale, unit = (1e3, "ms") if top >= 1e-3 else (1e6, "µs")
+        x = np.arange(len(langs))
+        ax.bar(x - 0.2, [e.value * scale for e in lay], 0.4, yerr=_err(lay, scale), capsize=3,
+               color=[color(lang) for lang in langs])
+        ax.bar(x + 0.2, [e.value * scale for e in fus], 0.4, yerr=_err(fus, scale), capsize=3,
+               color=[color(lang) for lang in langs], alpha=0.5, hatch="//")
+        if task == "bench":
+            floors = [estimate(df, lang, task, case, "blas_time_estimate", "fused").value * scale for lang in langs]
+            ax.hlines(floors, x - 0.4, x + 0.4, colors="black", linewidth=1.5)
+        ax.set_xticks(x, langs)
+        ax.set_ylabel(f"{unit} per step")
+        ax.set_title(("bench " if task == "bench" else "training run ") + case, fontsize=9)
+    handles = [matplotlib.patches.Patch(facecolor="#999999", label="layers (the book's structure)"),
+               matplotlib.patches.Patch(facecolor="#999999", alpha=0.5, hatch="//", label="fused (inline, buffers)"),
+               matplotlib.lines.Line2D([], [], color="black", label="BLAS floor (matrix products alone)")]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, -0.06))
+    fig.suptitle("Cost of the abstraction: layered and fused step per language (bars: 95% CI)")
     return fig

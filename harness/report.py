@@ -26,9 +26,15 @@ def _one(df, lang, task, metric, case=None) -> float:
     return float(v[-1]) if v.size else NAN
 
 
-def estimate(df: pd.DataFrame, lang: str, task: str, case: str, metric: str) -> Estimate:
+def layered(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the book's layered code (and those of no language): what every section but the cost of the
+    abstraction reports."""
+    return df[df.variant != "fused"]
+
+
+def estimate(df: pd.DataFrame, lang: str, task: str, case: str, metric: str, variant: str = "layers") -> Estimate:
     """An estimate the run wrote (METRIC rows with index median, ci_low, ci_high, rounds, outliers)."""
-    sel = df[(df.lang == lang) & (df.task == task) & (df.case == case) & (df.metric == metric)]
+    sel = df[(df.lang == lang) & (df.variant == variant) & (df.task == task) & (df.case == case) & (df.metric == metric)]
     v = dict(zip(sel["index"].astype(str), sel.value.astype(float)))
     if "median" not in v:
         return Estimate(NAN, NAN, NAN, 0)
@@ -85,10 +91,10 @@ def with_ci(e: Estimate, scale: float = 1.0, digits: int = 3) -> str:
     return text
 
 
-def ratio_cell(df: pd.DataFrame, lang: str, task: str, case: str, name: str) -> str:
+def ratio_cell(df: pd.DataFrame, lang: str, task: str, case: str, name: str, variant: str = "layers") -> str:
     if lang == "python":
         return "1 (reference)"
-    return with_ci(estimate(df, lang, task, case, f"{name}_ratio"))
+    return with_ci(estimate(df, lang, task, case, f"{name}_ratio", variant))
 
 
 def summary_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -102,12 +108,16 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
         step = estimate(df, lang, "train", case, "step_time_estimate")
         bench = estimate(df, lang, "bench", case, "step_time_estimate")
         blas = estimate(df, lang, "bench", case, "blas_time_estimate")
-        grad_diffs = _vals(df, lang, "gradcheck", "vs_python_rel")
-        test_acc = _vals(df, lang, "train", "test_acc")
+        grad_diffs = _vals(layered(df), lang, "gradcheck", "vs_python_rel")
+        test_acc = _vals(layered(df), lang, "train", "test_acc")
+        fused = estimate(df, lang, "train", case, "step_time_estimate", "fused")
         rows.append({
             "language": lang,
             "training step (ms)": with_ci(step, 1e3),
             "ratio to Python": ratio_cell(df, lang, "train", case, "step_time"),
+            "fused step (ms)": with_ci(fused, 1e3),
+            "fused ratio to Python's fused": ratio_cell(df, lang, "train", case, "step_time", "fused")
+            if np.isfinite(fused.value) else "–",
             "bench step (ms)": with_ci(bench, 1e3),
             "bench ratio": ratio_cell(df, lang, "bench", case, "step_time"),
             "BLAS floor (ms)": with_ci(blas, 1e3),
@@ -143,7 +153,8 @@ def write_report(run_dir: Path) -> Path:
     return path
 
 
-def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
+def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
+    df = layered(full)
     langs = languages(df)
     machine = env.get("machine", {})
     settings = env.get("settings", {})
@@ -177,14 +188,14 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
             lines.append(f"| {lang} | {i.get('version', '–')} | {i.get('blas', '–')} | {i.get('blas_threads', '–')} | "
                          f"{i.get('found_by', '–')} |")
         lines.append("")
-    failures = df[(df.metric == "status") & (df.value == 0)]
+    failures = full[(full.metric == "status") & (full.value == 0)]
     if len(failures):
         lines += ["## Failures", "", "A missing runtime, a crash, a hung or dead worker, unusable numbers, or results that "
                   "disagree with Python's beyond tolerance; the rest of this report ran as described.", ""]
         for _, r in failures.iterrows():
-            lines.append(f"- **{r.lang} {r.task}**: {r.note}")
+            lines.append(f"- **{who(r.lang, r.variant)} {r.task}**: {r.note}")
         lines.append("")
-    table = summary_table(df)
+    table = summary_table(full)
     lines += ["## Summary", "",
               f"Training step ({case}: backprop + SGD update, the batch gather excluded), timed by each language with its own "
               "clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) during the training run: each round is "
@@ -192,12 +203,15 @@ def render(df: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               f"{WARMUP_STEPS} steps left out). The *bench* columns time the same step on one batch in "
               "rounds of many steps each, and, separately, the step's six matrix products alone in that language (same "
               "shapes): the BLAS floor; overhead is the bench step minus that floor. GFLOP/s counts the matrix products' "
-              "FLOPs (6·N·H·(784+10) per step). Brackets: 95% confidence intervals.", "",
+              "FLOPs (6·N·H·(784+10) per step). The *fused* columns: the same training run with each language's fused "
+              "step (the maths inline, no layer objects; docs/porting.md), its ratio taken to Python's fused step. "
+              "Brackets: 95% confidence intervals.", "",
               md_table(table), ""]
     if "step_time" in plots:
         lines += [f"![time per step]({plots['step_time']})", ""]
     lines += reading(df, case)
-    lines += anomalies_section(df, langs)
+    lines += anomalies_section(full, langs)
+    lines += abstraction_section(full, langs, plots)
     lines += perceptron_section(df, langs)
     lines += gradcheck_section(df, langs, plots)
     lines += training_section(df, langs, plots)
@@ -249,23 +263,28 @@ def anomalies(df: pd.DataFrame, langs: list[str]) -> list[str]:
     out = []
     for case in df.loc[(df.task == "bench") & (df.metric == "step_time_estimate"), "case"].unique():
         for lang in langs:
-            step = estimate(df, lang, "bench", case, "step_time_estimate")
-            blas = estimate(df, lang, "bench", case, "blas_time_estimate")
-            if blas.value > step.value:
-                out.append(f"{lang}, bench {case}: the BLAS floor ({with_ci(blas, 1e3)} ms) is above the step it is part "
-                           f"of ({with_ci(step, 1e3)} ms)")
+            for variant in ("layers", "fused"):
+                step = estimate(df, lang, "bench", case, "step_time_estimate", variant)
+                blas = estimate(df, lang, "bench", case, "blas_time_estimate", variant)
+                if blas.value > step.value:
+                    out.append(f"{who(lang, variant)}, bench {case}: the BLAS floor ({with_ci(blas, 1e3)} ms) is above the "
+                               f"step it is part of ({with_ci(step, 1e3)} ms)")
     conv = df[(df.metric.str.endswith("_ratio")) & (df["index"].astype(str) == "converged") & (df.value == 0)]
     for _, r in conv.iterrows():
-        e = estimate(df, r.lang, r.task, r.case, r.metric)
+        e = estimate(df, r.lang, r.task, r.case, r.metric, r.variant)
         what = r.metric.removesuffix("_ratio").replace("_", " ")
-        out.append(f"{r.lang}, {r.task} {r.case}: {what} ratio {with_ci(e)} did not converge to ±{TARGET_HALF_WIDTH:.0%} "
-                   f"({r.note})")
+        out.append(f"{who(r.lang, r.variant)}, {r.task} {r.case}: {what} ratio {with_ci(e)} did not converge to "
+                   f"±{TARGET_HALF_WIDTH:.0%} ({r.note})")
     est = df[df.metric.str.endswith("_estimate") & (df["index"].astype(str) == "outliers") & (df.value > 0)]
     for _, r in est.iterrows():
         what = r.metric.removesuffix("_estimate").replace("_", " ")
-        out.append(f"{r.lang}, {r.task} {r.case}: {int(r.value)} round(s) of {what} over 3× the median (outliers; "
-                   "the median and its CI are robust to them)")
+        out.append(f"{who(r.lang, r.variant)}, {r.task} {r.case}: {int(r.value)} round(s) of {what} over 3× the median "
+                   "(outliers; the median and its CI are robust to them)")
     return out
+
+
+def who(lang: str, variant: str) -> str:
+    return lang if variant != "fused" else f"{lang} (fused)"
 
 
 def anomalies_section(df, langs) -> list[str]:
@@ -274,6 +293,58 @@ def anomalies_section(df, langs) -> list[str]:
         return ["## Anomalies", "", f"None: every ratio's 95% CI is within ±{TARGET_HALF_WIDTH:.0%}, no BLAS floor is "
                 "above its step, no round is over 3× its median.", ""]
     return ["## Anomalies", "", *[f"- {a}" for a in found], ""]
+
+
+def abstraction_cases(df: pd.DataFrame) -> list[tuple[str, str]]:
+    """(task, case) of the quantities measured in both variants: the training run, the bench cases at the base
+    hidden size with batch 1 and the base batch, and the perceptron's AND."""
+    found = df[(df.variant == "fused") & df.metric.isin(["step_time_estimate", "epoch_time_estimate"])]
+    base = parse_case(base_case(df) or "hidden=50 batch=100")
+    out = []
+    for task, case in dict.fromkeys(zip(found.task, found.case)):
+        if task == "bench":
+            shape = parse_case(case)
+            if shape["hidden"] != base["hidden"] or shape["batch"] not in (1, base["batch"]):
+                continue
+        out.append((task, case))
+    order = {"bench": 0, "train": 1, "perceptron": 2}
+    return sorted(out, key=lambda tc: (order.get(tc[0], 3), parse_case(tc[1]).get("batch", 0) if "=" in tc[1] else 0))
+
+
+def abstraction_section(df, langs, plots) -> list[str]:
+    cases = abstraction_cases(df)
+    if not cases:
+        return []
+    lines = ["## Cost of the abstraction", "",
+             "Every language's step written twice (docs/porting.md): *layers*, the book's structure (layer objects with "
+             "forward and backward, the same in every language), and *fused*, the same maths as a fluent user of the "
+             "language writes fast code (inline matrix expressions, buffers reused where the language allows). Both are "
+             "measured in the same rounds, by the same worker; the cost is layered minus fused within each round (median "
+             "over rounds, 95% CI), and its share of the layered time. Every fused result was compared with Python's and "
+             "with its own language's layered result (tolerance 1e-12 for the bench cases, as for the layered code).", "",
+             "| language | measured | layers (µs) | fused (µs) | BLAS floor (µs) | fused / floor | cost (µs) | "
+             "share of layers | fused ratio to Python's fused |", "|---|---|---|---|---|---|---|---|---|"]
+    for lang in langs:
+        for task, case in cases:
+            metric = "epoch_time" if task == "perceptron" else "step_time"
+            lay = estimate(df, lang, task, case, f"{metric}_estimate")
+            fus = estimate(df, lang, task, case, f"{metric}_estimate", "fused")
+            if not (np.isfinite(lay.value) or np.isfinite(fus.value)):
+                continue
+            floor = estimate(df, lang, "bench", case, "blas_time_estimate", "fused") if task == "bench" else None
+            cost = estimate(df, lang, task, case, f"{metric}_abstraction")
+            share = estimate(df, lang, task, case, f"{metric}_abstraction_share")
+            what = {"bench": f"bench {case}", "train": f"training run {case}",
+                    "perceptron": f"perceptron epoch ({case})"}[task]
+            lines.append(f"| {lang} | {what} | {with_ci(lay, 1e6)} | {with_ci(fus, 1e6)} | "
+                         f"{with_ci(floor, 1e6, 4) if floor else '–'} | "
+                         f"{_fmt(fus.value / floor.value) if floor and floor.value > 0 else '–'} | {with_ci(cost, 1e6, 4)} | "
+                         f"{with_ci(share, 100, 2) + ' %' if np.isfinite(share.value) else '–'} | "
+                         f"{ratio_cell(df, lang, task, case, metric, 'fused') if np.isfinite(fus.value) else '–'} |")
+    lines.append("")
+    if "abstraction" in plots:
+        lines += [f"![cost of the abstraction]({plots['abstraction']})", ""]
+    return lines
 
 
 def perceptron_section(df, langs) -> list[str]:

@@ -1,4 +1,7 @@
-"""The tidy results table: one row per language x task x case x metric (x index for series).
+"""The tidy results table: one row per language x variant x task x case x metric (x index for series).
+
+`variant` is `layers` (the book's structure) or `fused` (the same step as fast, clear code: docs/porting.md);
+rows that belong to no language (the machine's, all languages') leave it empty.
 
 Rows are appended to results.csv as each task finishes, so an interrupted run keeps what it did.
 """
@@ -11,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-COLUMNS = ("lang", "task", "case", "metric", "index", "value", "unit", "note")
+COLUMNS = ("lang", "variant", "task", "case", "metric", "index", "value", "unit", "note")
+VARIANTS = ("layers", "fused")
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Row:
     value: float
     unit: str = ""
     note: str = ""
+    variant: str = "layers"
 
 
 class ResultsFile:
@@ -39,11 +44,14 @@ class ResultsFile:
             w = csv.writer(f)
             for r in rows:
                 value = "" if r.value is None or (isinstance(r.value, float) and math.isnan(r.value)) else repr(float(r.value))
-                w.writerow([r.lang, r.task, r.case, r.metric, r.index, value, r.unit, r.note])
+                variant = "" if r.lang in ("machine", "all") else r.variant
+                w.writerow([r.lang, variant, r.task, r.case, r.metric, r.index, value, r.unit, r.note])
 
 
-def series(lang: str, task: str, case: str, metric: str, values, unit: str = "", start: int = 0) -> list[Row]:
-    return [Row(lang, task, case, metric, start + i, float(v), unit) for i, v in enumerate(np.ravel(values))]
+def series(lang: str, task: str, case: str, metric: str, values, unit: str = "", start: int = 0,
+           variant: str = "layers") -> list[Row]:
+    return [Row(lang, task, case, metric, start + i, float(v), unit, variant=variant)
+            for i, v in enumerate(np.ravel(values))]
 
 
 def find_results(run_dir: Path) -> Path:
@@ -55,8 +63,10 @@ def find_results(run_dir: Path) -> Path:
 
 def read_results(path: Path):
     import pandas as pd
-    df = pd.read_csv(path, dtype={"lang": str, "task": str, "case": str, "metric": str, "unit": str, "note": str},
-                     keep_default_na=False, na_values={"value": [""]})
+    df = pd.read_csv(path, dtype={"lang": str, "variant": str, "task": str, "case": str, "metric": str, "unit": str,
+                                  "note": str}, keep_default_na=False, na_values={"value": [""]})
+    if "variant" not in df.columns:  # a run from before the fused variants: all of it is the layered code
+        df.insert(1, "variant", np.where(df["lang"].isin(["machine", "all"]), "", "layers"))
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"no column {missing[0]!r} (expected {', '.join(COLUMNS)})")

@@ -9,6 +9,9 @@ How a run measures (docs/measurement.md has the reasoning):
 - Benchmark cases take rounds until every ratio's CI half-width is at most 3% of the ratio, or the case's time
   budget is spent; the training run is cut into chunks, one chunk per language per round.
 - Every timed request also returns what it computed, and that is compared with Python's.
+- The perceptron, the training run and the scaling cases are measured for both variants of every port (the book's
+  layers, and the same step as fast, clear code: docs/porting.md), in the same rounds: each (language, variant)
+  is a participant, and a fused variant's ratio is to Python's fused variant.
 Each task's rows are written to results.csv as soon as the task finishes.
 """
 from __future__ import annotations
@@ -34,12 +37,12 @@ from .data import load_raw
 from .interchange import write_arrays
 from .parity import max_rel_each, rel_diff
 from .progress import Progress
-from .results import ResultsFile, Row, series
+from .results import VARIANTS, ResultsFile, Row, series
 from .runners import RUNNERS, PortError, get_runner
 from .runners.base import REPO
 from .schedule import round_order
 from .stats import Estimate, flops_per_step, median_ci, ratio_estimate
-from .workers import Workers
+from .workers import WorkerFailure, Workers
 from python_impl.two_layer_net import PARAM_NAMES
 
 GATES = ("AND", "OR", "NAND", "XOR")
@@ -69,6 +72,7 @@ class Settings:
     scaling_batch: tuple[int, ...] = (1, 10, 100, 1000)
     gradcheck_batch: int = 3
     tasks: tuple[str, ...] = ("startup", "perceptron", "gradcheck", "train", "scaling")
+    variants: tuple[str, ...] = VARIANTS  # for the tasks that measure both (VARIANT_TASKS)
     quick_version: bool = False
 
     @classmethod
@@ -105,29 +109,52 @@ class RunContext:
         return get_runner(lang).run(task, config, timeout=time_limit(5.0), threads=self.threads, **kw)
 
 
-class Outcome:
-    """What one task did for each language: rows to write, and failures (language -> reason), each failure
-    announced once, when it happens."""
+def part(lang: str, variant: str = "layers") -> str:
+    """A participant of a task: a language's layered code ("julia") or another variant of it ("julia fused")."""
+    return lang if variant == "layers" else f"{lang} {variant}"
 
-    def __init__(self, task: str, langs: list[str], say: Callable[[str], None] = lambda message: None):
-        self.task, self.langs, self.say = task, langs, say
+
+def lang_variant(who: str) -> tuple[str, str]:
+    """A participant's language and variant."""
+    lang, _, variant = who.partition(" ")
+    return lang, variant or "layers"
+
+
+def reference(who: str) -> str:
+    """The participant a ratio is taken to: Python in the same variant."""
+    return part("python", lang_variant(who)[1])
+
+
+class Outcome:
+    """What one task did for each participant (a language, or one variant of it: `part`): rows to write, and
+    failures (participant -> reason), each failure announced once, when it happens."""
+
+    def __init__(self, task: str, parts: list[str], say: Callable[[str], None] = lambda message: None):
+        self.task, self.parts, self.say = task, parts, say
         self.rows: list[Row] = []
         self.failed: dict[str, str] = {}
 
-    def fail(self, lang: str, reason: str) -> None:
-        if lang not in self.failed:
-            self.failed[lang] = reason
-            self.say(f"FAILED {lang} {self.task}: {reason}")
+    def fail(self, who: str, reason: str) -> None:
+        if who not in self.failed:
+            self.failed[who] = reason
+            self.say(f"FAILED {who} {self.task}: {reason}")
 
-    def port_error(self, exc: PortError, what: str) -> None:
+    def port_error(self, exc: PortError, what: str, who: str | None = None) -> None:
+        """A request failed: the participant that made it fails; when the worker process itself failed (or no
+        participant is named), every participant of that language does, since what the process held is lost."""
         note = f"{what}: {exc.reason}" + (" | last output: " + " / ".join(exc.tail.splitlines()[-5:]) if exc.tail else "")
-        self.fail(exc.lang, note)
+        if who is not None and not isinstance(exc, WorkerFailure):
+            self.fail(who, note)
+            return
+        for p in self.parts:
+            if lang_variant(p)[0] == exc.lang:
+                self.fail(p, note)
 
-    def ok(self, lang: str) -> bool:
-        return lang not in self.failed
+    def ok(self, who: str) -> bool:
+        return who not in self.failed
 
     def running(self) -> list[str]:
-        return [lang for lang in self.langs if self.ok(lang)]
+        return [p for p in self.parts if self.ok(p)]
 
 
 # ---- rounds ----------------------------------------------------------------------------------------------
@@ -152,16 +179,28 @@ class Rounds:
         vals = self.values.get(lang, {}).get(q, {})
         return median_ci(list(vals.values()), [self.workers[lang][r] for r in vals])
 
-    def ratio(self, lang: str, q: str) -> Estimate:
-        return ratio_estimate(self.values.get(lang, {}).get(q, {}), self.values.get("python", {}).get(q, {}),
-                              self.workers.get(lang))
+    def ratio(self, who: str, q: str) -> Estimate:
+        """The participant's ratio to Python's same variant, paired within rounds."""
+        return ratio_estimate(self.values.get(who, {}).get(q, {}), self.values.get(reference(who), {}).get(q, {}),
+                              self.workers.get(who))
 
-    def converged(self, langs: list[str], quantities: list[str]) -> bool:
-        """Every language's ratio to Python within the target (Python's own time, when it is alone)."""
-        others = [lang for lang in langs if lang != "python"]
-        if "python" not in langs or not others:
-            return all(self.estimate(lang, q).converged for lang in langs for q in quantities)
-        return all(self.ratio(lang, q).converged for lang in others for q in quantities)
+    def difference(self, who: str, base: str, q: str, relative: bool = False) -> Estimate:
+        """base - who (relative: divided by base), paired within rounds: the cost of base over who."""
+        a, b = self.values.get(who, {}).get(q, {}), self.values.get(base, {}).get(q, {})
+        common = [r for r in sorted(b) if r in a]
+        diffs = [(b[r] - a[r]) / b[r] if relative else b[r] - a[r] for r in common]
+        return median_ci(diffs, [self.workers[base][r] for r in common])
+
+    def converged(self, parts: list[str], quantities: list[str]) -> bool:
+        """Every participant's ratio to its reference within the target (a reference's own time, when nothing
+        is measured against it)."""
+        def done(who: str, q: str) -> bool:
+            if who != reference(who) and reference(who) in parts:
+                return self.ratio(who, q).converged
+            if any(reference(other) == who for other in parts if other != who):
+                return True
+            return self.estimate(who, q).converged
+        return all(done(who, q) for who in parts for q in quantities)
 
 
 def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
@@ -182,35 +221,35 @@ def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
     active = list(cases)
     start = time.monotonic()
 
-    def each_lang(fn: Callable[[str], None], what: str) -> None:
-        for lang in out.running():
+    def each_part(fn: Callable[[str], None], what: str) -> None:
+        for who in out.running():
             try:
-                fn(lang)
+                fn(who)
             except PortError as exc:
-                out.port_error(exc, what)
+                out.port_error(exc, what, who)
 
     if setup is not None:
-        each_lang(lambda lang: setup(lang, 0), name)
+        each_part(lambda who: setup(who, 0), name)
     r = 0
     while active and out.running():
         if r and per_worker and r % per_worker == 0:
             ctx.progress.detail(f"{name}: new worker processes")
             if teardown is not None:
-                each_lang(teardown, name)
-            for lang in out.running():
+                each_part(teardown, name)
+            for lang in dict.fromkeys(lang_variant(who)[0] for who in out.running()):
                 ctx.workers.retire(lang)
             if setup is not None:
-                each_lang(lambda lang: setup(lang, r), name)
+                each_part(lambda who: setup(who, r), name)
         for case in round_order(active, ctx.seed, name, r):
             label = f"{name} {case}".strip()
-            for position, lang in enumerate(round_order(out.running(), ctx.seed, label, r)):
-                ctx.progress.detail(f"{label}: round {r + 1}, {lang}")
+            for position, who in enumerate(round_order(out.running(), ctx.seed, label, r)):
+                ctx.progress.detail(f"{label}: round {r + 1}, {who}")
                 try:
-                    measured = block(lang, case, r)
+                    measured = block(who, case, r)
                 except PortError as exc:
-                    out.port_error(exc, f"{label}, round {r + 1}")
+                    out.port_error(exc, f"{label}, round {r + 1}", who)
                     continue
-                results[case].add(lang, r, position, ctx.workers.serial(lang), measured)
+                results[case].add(who, r, position, ctx.workers.serial(lang_variant(who)[0]), measured)
             results[case].count = r + 1
         r += 1
         if rounds is not None:
@@ -231,40 +270,55 @@ def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
                     results[case].stopped_because = why
                 active = []
     if teardown is not None:
-        each_lang(teardown, name)
+        each_part(teardown, name)
     return results
 
 
 def round_rows(task: str, case: str, rounds: Rounds, quantities: dict[str, str], unit: str = "s",
-               target: bool = True) -> list[Row]:
+               target: bool = True, costs: tuple[str, ...] = ()) -> list[Row]:
     """The raw per-round values (index: round), each round's position in the order and worker process, and per
-    language and quantity the estimate and the ratio to Python, each with its 95% CI (index: median, ci_low,
-    ci_high, rounds, outliers; ratios also converged, unless the quantity has no `target` width, as start-up,
-    measured in a few fresh processes). `quantities` maps the per-round metric to the quantity's name."""
+    participant and quantity the estimate and the ratio to Python's same variant, each with its 95% CI (index:
+    median, ci_low, ci_high, rounds, outliers; ratios also converged, unless the quantity has no `target` width,
+    as start-up, measured in a few fresh processes). `quantities` maps the per-round metric to the quantity's
+    name. For the metrics in `costs`, each language measured in both variants also gets the cost of the
+    abstraction: layered minus fused, paired within rounds (NAME_abstraction, and as a share of the layered
+    time, NAME_abstraction_share)."""
     rows = []
-    for lang, per_q in rounds.values.items():
+    for who, per_q in rounds.values.items():
+        lang, variant = lang_variant(who)
         for metric, name in quantities.items():
             vals = per_q.get(metric, {})
-            rows += [Row(lang, task, case, metric, r, v, unit) for r, v in sorted(vals.items())]
-            rows += estimate_rows(lang, task, case, f"{name}_estimate", rounds.estimate(lang, metric), unit)
-            if lang != "python" and "python" in rounds.values:
-                est = rounds.ratio(lang, metric)
-                rows += estimate_rows(lang, task, case, f"{name}_ratio", est, "")
+            rows += [Row(lang, task, case, metric, r, v, unit, variant=variant) for r, v in sorted(vals.items())]
+            rows += estimate_rows(who, task, case, f"{name}_estimate", rounds.estimate(who, metric), unit)
+            if who != reference(who) and reference(who) in rounds.values:
+                est = rounds.ratio(who, metric)
+                rows += estimate_rows(who, task, case, f"{name}_ratio", est, "")
                 if target:
                     rows.append(Row(lang, task, case, f"{name}_ratio", "converged", float(est.converged), "",
                                     f"95% CI half-width {est.half_width:.1%} of the ratio after {rounds.count} rounds; "
-                                    f"stopped: {rounds.stopped_because}"))
-        rows += [Row(lang, task, case, "round_position", r, p) for r, p in sorted(rounds.positions.get(lang, {}).items())]
-        rows += [Row(lang, task, case, "round_worker", r, w) for r, w in sorted(rounds.workers.get(lang, {}).items())]
+                                    f"stopped: {rounds.stopped_because}", variant))
+            fused = part(lang, "fused")
+            if metric in costs and variant == "layers" and fused in rounds.values:
+                rows += estimate_rows(who, task, case, f"{name}_abstraction", rounds.difference(fused, who, metric),
+                                      unit, "layered minus fused, paired within rounds")
+                rows += estimate_rows(who, task, case, f"{name}_abstraction_share",
+                                      rounds.difference(fused, who, metric, relative=True), "",
+                                      "(layered minus fused) / layered, paired within rounds")
+        rows += [Row(lang, task, case, "round_position", r, p, variant=variant)
+                 for r, p in sorted(rounds.positions.get(who, {}).items())]
+        rows += [Row(lang, task, case, "round_worker", r, w, variant=variant)
+                 for r, w in sorted(rounds.workers.get(who, {}).items())]
     return rows
 
 
-def estimate_rows(lang: str, task: str, case: str, metric: str, est: Estimate, unit: str) -> list[Row]:
-    return [Row(lang, task, case, metric, "median", est.value, unit),
-            Row(lang, task, case, metric, "ci_low", est.low, unit, "95% CI, bootstrap over workers and rounds"),
-            Row(lang, task, case, metric, "ci_high", est.high, unit, "95% CI, bootstrap over workers and rounds"),
-            Row(lang, task, case, metric, "rounds", est.rounds),
-            Row(lang, task, case, metric, "outliers", est.outliers, "", "rounds over 3x the median")]
+def estimate_rows(who: str, task: str, case: str, metric: str, est: Estimate, unit: str, what: str = "") -> list[Row]:
+    lang, variant = lang_variant(who)
+    ci = "95% CI, bootstrap over workers and rounds"
+    return [Row(lang, task, case, metric, "median", est.value, unit, what, variant),
+            Row(lang, task, case, metric, "ci_low", est.low, unit, ci, variant),
+            Row(lang, task, case, metric, "ci_high", est.high, unit, ci, variant),
+            Row(lang, task, case, metric, "rounds", est.rounds, "", "", variant),
+            Row(lang, task, case, metric, "outliers", est.outliers, "", "rounds over 3x the median", variant)]
 
 
 def time_limit(expected_s: float) -> float:
@@ -310,42 +364,45 @@ def first_step_inputs(ctx: RunContext) -> dict[str, np.ndarray]:
 
 
 def task_perceptron(ctx: RunContext, out: Outcome) -> None:
-    """Each gate learned once per language (verified); AND timed in rounds (whole training runs)."""
+    """Each gate learned once per language and variant (verified); AND timed in rounds (whole training runs)."""
     s = ctx.settings
     shapes = {"W": (2,), "b": (), "losses": (s.perceptron_epochs,), "solved_epoch": ()}
     checked: dict[str, dict[str, dict]] = {g: {} for g in GATES}
     first: dict[str, float] = {}
 
-    def learn(lang: str, gate: str, repeats: int) -> dict:
-        config = {"epochs": s.perceptron_epochs, "lr": s.perceptron_lr, "repeats": repeats}
+    def learn(who: str, gate: str, repeats: int) -> dict:
+        lang, variant = lang_variant(who)
+        config = {"epochs": s.perceptron_epochs, "lr": s.perceptron_lr, "repeats": repeats, "variant": variant}
         got = ctx.request(lang, "perceptron", config, inputs=mk.perceptron_inputs(ctx.seed, gate),
                           timeout=time_limit(s.perceptron_epochs * 1e-4 * (repeats + 1)))
-        need(lang, "perceptron", got, {**shapes, "first_time": (), "times": (repeats,)})
-        checked[gate].setdefault(lang, got)
+        need(who, "perceptron", got, {**shapes, "first_time": (), "times": (repeats,)})
+        checked[gate].setdefault(who, got)
         return got
 
-    def block(lang: str, gate: str, r: int) -> dict[str, float]:
-        got = learn(lang, gate, s.perceptron_repeats)
-        first.setdefault(lang, float(got["first_time"]) / s.perceptron_epochs)
+    def block(who: str, gate: str, r: int) -> dict[str, float]:
+        got = learn(who, gate, s.perceptron_repeats)
+        first.setdefault(who, float(got["first_time"]) / s.perceptron_epochs)
         return {"epoch_time": float(np.median(got["times"])) / s.perceptron_epochs}
 
     rounds = run_rounds(ctx, "perceptron", out, ["AND"], block, ["epoch_time"], per_worker=s.rounds_per_worker)
-    out.rows += round_rows("perceptron", "AND", rounds["AND"], {"epoch_time": "epoch_time"})
-    for lang, t in first.items():
-        out.rows.append(Row(lang, "perceptron", "AND", "first_epoch_time", "", t, "s",
-                            "the first whole run in a new worker, per epoch: includes any compilation"))
+    out.rows += round_rows("perceptron", "AND", rounds["AND"], {"epoch_time": "epoch_time"}, costs=("epoch_time",))
+    for who, t in first.items():
+        out.rows.append(Row(lang_variant(who)[0], "perceptron", "AND", "first_epoch_time", "", t, "s",
+                            "the first whole run in a new worker, per epoch: includes any compilation",
+                            lang_variant(who)[1]))
     for gate in GATES[1:]:
-        for lang in out.running():
+        for who in out.running():
             try:
-                learn(lang, gate, 1)
+                learn(who, gate, 1)
             except PortError as exc:
-                out.port_error(exc, f"perceptron {gate}")
+                out.port_error(exc, f"perceptron {gate}", who)
     for gate in GATES:
-        for lang, got in checked[gate].items():
+        for who, got in checked[gate].items():
             solved = int(got["solved_epoch"])
+            lang, variant = lang_variant(who)
             out.rows += [Row(lang, "perceptron", gate, "solved_epoch", "", solved, "epochs",
-                             "never classified all four inputs" if solved < 0 else ""),
-                         Row(lang, "perceptron", gate, "final_loss", "", float(got["losses"][-1]))]
+                             "never classified all four inputs" if solved < 0 else "", variant),
+                         Row(lang, "perceptron", gate, "final_loss", "", float(got["losses"][-1]), variant=variant)]
         verify(out, "perceptron", gate, checked[gate], ["W", "b", "losses"], RUN_TRAIN_TOL, floor=1.0)
 
 
@@ -421,33 +478,38 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     chunks = train_chunks(s.iters, s.train_chunk, s.eval_every)
     case = f"hidden={s.hidden} batch={s.batch}"
     step = step_estimate(s.batch, s.hidden)
-    walls = {lang: 0.0 for lang in out.running()}
-    got = {lang: {"loss": [], "step_times": [], "train_acc": [], "test_acc": []} for lang in out.running()}
-    reached: dict[str, dict] = {}  # the parameters each language's last worker handed back
+    walls = {who: 0.0 for who in out.running()}
+    got = {who: {"loss": [], "step_times": [], "train_acc": [], "test_acc": []} for who in out.running()}
+    reached: dict[str, dict] = {}  # the parameters each participant's last worker handed back
 
-    def setup(lang: str, r: int) -> None:
-        ctx.progress.detail(f"train: loading the data into {lang}")
-        source = folder if r == 0 else takeover_folder(ctx.workers.scratch / f"train-{lang}-{r}", folder, reached[lang])
+    def setup(who: str, r: int) -> None:
+        lang, variant = lang_variant(who)
+        ctx.progress.detail(f"train: loading the data into {who}")
+        source = folder if r == 0 else takeover_folder(ctx.workers.scratch / f"train-{lang}-{variant}-{r}", folder,
+                                                       reached[who])
         first = chunks[r][0] if r < len(chunks) else s.iters
-        walls[lang] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first}, input_dir=source,
-                                           timeout=time_limit(10.0)).wall
+        walls[who] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first, "variant": variant},
+                                          input_dir=source, timeout=time_limit(10.0)).wall
 
-    def teardown(lang: str) -> None:
-        res = ctx.workers.request(lang, "train_end", {}, timeout=time_limit(1.0))
-        need(lang, "train_end", res.arrays, {k: v.shape for k, v in params.items()})
-        walls[lang] += res.wall
-        reached[lang] = res.arrays
+    def teardown(who: str) -> None:
+        lang, variant = lang_variant(who)
+        res = ctx.workers.request(lang, "train_end", {"variant": variant}, timeout=time_limit(1.0))
+        need(who, "train_end", res.arrays, {k: v.shape for k, v in params.items()})
+        walls[who] += res.wall
+        reached[who] = res.arrays
 
-    def block(lang: str, _case: str, r: int) -> dict[str, float]:
+    def block(who: str, _case: str, r: int) -> dict[str, float]:
+        lang, variant = lang_variant(who)
         first, steps, evaluate = chunks[r]
-        res = ctx.workers.request(lang, "train_steps", {"first": first, "steps": steps, "evaluate": int(evaluate)},
+        res = ctx.workers.request(lang, "train_steps", {"first": first, "steps": steps, "evaluate": int(evaluate),
+                                                        "variant": variant},
                                   timeout=time_limit(steps * step + (5.0 if evaluate else 0.0)))
-        need(lang, "train_steps", res.arrays, {"loss": (steps,), "step_times": (steps,),
-                                               **({"train_acc": (), "test_acc": ()} if evaluate else {})})
-        walls[lang] += res.wall
-        for k in got[lang]:
+        need(who, "train_steps", res.arrays, {"loss": (steps,), "step_times": (steps,),
+                                              **({"train_acc": (), "test_acc": ()} if evaluate else {})})
+        walls[who] += res.wall
+        for k in got[who]:
             if k in res.arrays:
-                got[lang][k].append(np.atleast_1d(res.arrays[k]))
+                got[who][k].append(np.atleast_1d(res.arrays[k]))
         steady = res.arrays["step_times"][max(0, WARMUP_STEPS - first):]
         return {"step_time_round": float(np.median(steady))} if steady.size else {}
 
@@ -456,16 +518,19 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
                         per_worker=per_worker, setup=setup, teardown=teardown)[case]
     checked = {}
     evals = eval_iterations(s.iters, s.eval_every)
-    for lang in out.running():
-        result = {k: np.concatenate(v) for k, v in got[lang].items()}
-        checked[lang] = {**result, **reached[lang]}
-        out.rows += series(lang, "train", case, "loss", result["loss"])
-        out.rows += series(lang, "train", case, "step_time", result["step_times"], "s")
-        out.rows += [Row(lang, "train", case, "train_acc", it, float(a)) for it, a in zip(evals, result["train_acc"])]
-        out.rows += [Row(lang, "train", case, "test_acc", it, float(a)) for it, a in zip(evals, result["test_acc"])]
-        out.rows.append(Row(lang, "train", case, "wall_time", "", walls[lang], "s",
-                            "every request of the run: loading, training, evaluation, hand-overs"))
-    out.rows += round_rows("train", case, rounds, {"step_time_round": "step_time"})
+    for who in out.running():
+        lang, variant = lang_variant(who)
+        result = {k: np.concatenate(v) for k, v in got[who].items()}
+        checked[who] = {**result, **reached[who]}
+        out.rows += series(lang, "train", case, "loss", result["loss"], variant=variant)
+        out.rows += series(lang, "train", case, "step_time", result["step_times"], "s", variant=variant)
+        out.rows += [Row(lang, "train", case, "train_acc", it, float(a), variant=variant)
+                     for it, a in zip(evals, result["train_acc"])]
+        out.rows += [Row(lang, "train", case, "test_acc", it, float(a), variant=variant)
+                     for it, a in zip(evals, result["test_acc"])]
+        out.rows.append(Row(lang, "train", case, "wall_time", "", walls[who], "s",
+                            "every request of the run: loading, training, evaluation, hand-overs", variant))
+    out.rows += round_rows("train", case, rounds, {"step_time_round": "step_time"}, costs=("step_time_round",))
     verify(out, "train", case, checked, ["loss", *PARAM_NAMES, "test_acc"], RUN_TRAIN_TOL)
 
 
@@ -504,30 +569,33 @@ def task_scaling(ctx: RunContext, out: Outcome) -> None:
         inner = inner_steps(s.bench_target_s, hidden, batch)
         warmup = max(1, inner // 10)
         cases[f"hidden={hidden} batch={batch}"] = {
-            "id": f"h{hidden}_b{batch}", "folder": folder, "shapes": bench_shapes(hidden, batch), "inner": inner,
+            "id": f"h{hidden}_b{batch}_", "folder": folder, "shapes": bench_shapes(hidden, batch), "inner": inner,
             "warmup": warmup, "flops": flops_per_step(batch, hidden),
             "limit": time_limit(2 * (warmup + inner) * step_estimate(batch, hidden))}
     checked: dict[str, dict[str, dict]] = {case: {} for case in cases}
 
-    def setup(lang: str, r: int) -> None:
+    def setup(who: str, r: int) -> None:
+        lang, variant = lang_variant(who)
         for c in cases.values():
-            ctx.request(lang, "bench_begin", {"case_id": c["id"], "lr": s.lr}, input_dir=c["folder"],
-                        timeout=time_limit(1.0))
+            ctx.request(lang, "bench_begin", {"case_id": c["id"] + variant, "lr": s.lr, "variant": variant},
+                        input_dir=c["folder"], timeout=time_limit(1.0))
 
-    def block(lang: str, case: str, r: int) -> dict[str, float]:
+    def block(who: str, case: str, r: int) -> dict[str, float]:
+        lang, variant = lang_variant(who)
         c = cases[case]
-        verifying = lang not in checked[case]
-        got = ctx.request(lang, "bench_round", {"case_id": c["id"], "warmup": c["warmup"], "inner": c["inner"],
-                                                "verify": int(verifying)}, timeout=c["limit"])
-        need(lang, "bench_round", got, {"step_time": (), "blas_time": (), **(c["shapes"] if verifying else {})})
+        verifying = who not in checked[case]
+        got = ctx.request(lang, "bench_round", {"case_id": c["id"] + variant, "warmup": c["warmup"],
+                                                "inner": c["inner"], "verify": int(verifying)}, timeout=c["limit"])
+        need(who, "bench_round", got, {"step_time": (), "blas_time": (), **(c["shapes"] if verifying else {})})
         if verifying:
-            checked[case][lang] = got
+            checked[case][who] = got
         return {"step_time": float(got["step_time"]), "blas_time": float(got["blas_time"])}
 
     rounds = run_rounds(ctx, "bench", out, list(cases), block, ["step_time", "blas_time"],
                         per_worker=s.rounds_per_worker, setup=setup)
     for case, c in cases.items():
-        out.rows += round_rows("bench", case, rounds[case], {"step_time": "step_time", "blas_time": "blas_time"})
+        out.rows += round_rows("bench", case, rounds[case], {"step_time": "step_time", "blas_time": "blas_time"},
+                               costs=("step_time",))
         out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, "", rounds[case].stopped_because))
         out.rows.append(Row("all", "bench", case, "steps", "", c["warmup"] + c["inner"], "",
                             f"{c['warmup']} untimed + {c['inner']} timed steps per round, from the same parameters"))
@@ -547,6 +615,7 @@ TASKS: dict[str, Callable[[RunContext, Outcome], None]] = {
     "startup": task_startup, "perceptron": task_perceptron, "gradcheck": task_gradcheck,
     "train": task_train, "scaling": task_scaling,
 }
+VARIANT_TASKS = ("perceptron", "train", "scaling")  # measured for every variant; the others for the layered code
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -568,28 +637,36 @@ CURVES = {("train", "loss"), ("perceptron", "losses")}  # compared point by poin
 
 def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list[str], tol: float,
            floor: float = 0.0) -> None:
-    """Compares every language's results with Python's: rows for the report, and a failure beyond `tol`.
-    Without Python's result there is nothing to check against, and the others fail as unchecked."""
+    """Compares every participant's results with Python's layered code, the reference, and a fused variant's also
+    with its own language's layered code: rows for the report (vs_python_rel, vs_layers_rel), and a failure
+    beyond `tol`. Without Python's result there is nothing to check against, and the others fail as unchecked."""
     ref = got.get("python")
-    for lang, res in got.items():
-        if lang == "python":
+    for who, res in got.items():
+        if who == "python":
             continue
         if ref is None:
-            out.fail(lang, f"{case or task}: not verified: Python, the reference, has no result to compare with")
+            out.fail(who, f"{case or task}: not verified: Python, the reference, has no result to compare with")
             continue
-        rows = [Row(lang, task, case, "vs_python_rel", n,
-                    max_rel_each(res[n], ref[n]) if (task, n) in CURVES else rel_diff(res[n], ref[n], floor),
-                    "", "largest relative difference over the curve" if (task, n) in CURVES else "norm-wise")
-                for n in names]
-        out.rows += rows
-        wrong = [f"{r.index} of {r.case or r.task} differs from Python by {r.value:.2e} (tolerance {tol:g})"
-                 for r in rows if not r.value <= tol]
+        lang, variant = lang_variant(who)
+        against = {"vs_python_rel": ("Python", ref)}
+        if lang != "python" and variant != "layers" and lang in got:
+            against["vs_layers_rel"] = (f"{lang}'s layered code", got[lang])
+        wrong = []
+        for metric, (name, base) in against.items():
+            rows = [Row(lang, task, case, metric, n,
+                        max_rel_each(res[n], base[n]) if (task, n) in CURVES else rel_diff(res[n], base[n], floor),
+                        "", "largest relative difference over the curve" if (task, n) in CURVES else "norm-wise",
+                        variant) for n in names]
+            out.rows += rows
+            wrong += [f"{r.index} of {r.case or r.task} differs from {name}'s by {r.value:.2e} (tolerance {tol:g})"
+                      for r in rows if not r.value <= tol]
         if wrong:
-            out.fail(lang, "parity: " + "; ".join(wrong))
+            out.fail(who, "parity: " + "; ".join(wrong))
 
 
-def need(lang: str, task: str, out: dict, shapes: dict[str, tuple]) -> None:
+def need(who: str, task: str, out: dict, shapes: dict[str, tuple]) -> None:
     """Raises PortError unless the port's result has every named array, in its shape, all finite."""
+    lang = lang_variant(who)[0]
     for name, shape in shapes.items():
         if name not in out:
             raise PortError(lang, f"{task}: the result has no {name!r}")
@@ -770,10 +847,13 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
 
 
 def run_task(ctx: RunContext, task: str) -> list[str]:
-    """One task for every language, its rows written at once; returns the failures, for the summary."""
-    out = Outcome(task, list(ctx.langs), ctx.progress.write)
+    """One task for every language (and variant, for VARIANT_TASKS), its rows written at once; returns the
+    failures, for the summary."""
+    variants = ctx.settings.variants if task in VARIANT_TASKS else ("layers",)
+    parts = [part(lang, variant) for lang in ctx.langs for variant in variants]
+    out = Outcome(task, parts, ctx.progress.write)
     TASKS[task](ctx, out)
     ctx.results.add(out.rows)
-    ctx.results.add([Row(lang, task, "", "status", "", int(out.ok(lang)), "", out.failed.get(lang, ""))
-                     for lang in ctx.langs])
-    return [f"{lang} {task}" for lang in ctx.langs if not out.ok(lang)]
+    ctx.results.add([Row(lang, task, "", "status", "", int(out.ok(who)), "", out.failed.get(who, ""), variant)
+                     for who in parts for lang, variant in [lang_variant(who)]])
+    return [f"{who} {task}" for who in parts if not out.ok(who)]

@@ -207,9 +207,12 @@ def test_a_failing_language_does_not_stop_the_run(tmp_path, fakes):
           babbly=FakeRunner("babbly", "garbage"), nanny=FakeRunner("nanny", "nan"), broken=FakeRunner("broken", "broken"))
     run_dir, failed = run(["python", "crashy", "hangy", "babbly", "nanny", "broken"], small_settings("scaling"),
                           out_base=tmp_path, quiet=True, log=lambda m: None)
-    assert sorted(failed) == ["babbly scaling", "broken", "crashy scaling", "hangy scaling", "nanny scaling"]
+    # a worker that fails takes both variants it holds down; a result that fails fails the variant that made it
+    assert sorted(failed) == ["babbly fused scaling", "babbly scaling", "broken", "crashy fused scaling",
+                              "crashy scaling", "hangy fused scaling", "hangy scaling", "nanny fused scaling",
+                              "nanny scaling"]
     df = read_results(run_dir / "results.csv")
-    status = {r.lang: (r.value, r.note) for r in df[df.metric == "status"].itertuples()}
+    status = {r.lang: (r.value, r.note) for r in df[(df.metric == "status") & (df.variant != "fused")].itertuples()}
     assert status["python"] == (1, "")
     assert status["crashy"][0] == 0 and "died (exit code 3)" in status["crashy"][1]
     assert "boom in the fake port" in status["crashy"][1]  # the tail of its output
@@ -235,14 +238,14 @@ class Nudged(PythonRunner):
         self.name = name
 
 
-def tamper(monkeypatch, lang: str, task: str, change) -> None:
-    """Changes what `lang` returns from `task` on its way back to the harness: a port that computes something
-    else, or leaves an array out."""
+def tamper(monkeypatch, lang: str, task: str, change, when=lambda config: True) -> None:
+    """Changes what `lang` returns from `task` (for the configs `when` picks) on its way back to the harness: a port
+    that computes something else, or leaves an array out."""
     original = Workers.request
 
     def request(self, which, what, config=None, **kw):
         result = original(self, which, what, config, **kw)
-        if which == lang and what == task:
+        if which == lang and what == task and when(config or {}):
             change(result.arrays)
         return result
     monkeypatch.setattr(Workers, "request", request)
@@ -253,12 +256,30 @@ def test_a_bench_round_that_returns_wrong_parameters_fails_the_case(tmp_path, fa
     tamper(monkeypatch, "nudged", "bench_round", lambda a: a.__setitem__("W1", a["W1"] * (1 + 1e-9)) if "W1" in a else None)
     run_dir, failed = run(["python", "nudged"], small_settings("scaling"), out_base=tmp_path, quiet=True,
                           log=lambda m: None)
-    assert failed == ["nudged scaling"]
+    assert failed == ["nudged scaling", "nudged fused scaling"]
     df = read_results(run_dir / "results.csv")
-    note = df[(df.lang == "nudged") & (df.metric == "status")].note.iloc[0]
-    assert "parity: W1 of hidden=50 batch=100 differs from Python by 1.00e-09 (tolerance 1e-12)" in note
+    note = df[(df.lang == "nudged") & (df.variant == "layers") & (df.metric == "status")].note.iloc[0]
+    assert "parity: W1 of hidden=50 batch=100 differs from Python's by 1.00e-09 (tolerance 1e-12)" in note
     # its timings are kept (they are real), with the comparison that failed it
     assert (df[(df.lang == "nudged") & (df.metric == "step_time")].value > 0).all()
+
+
+def test_a_fused_variant_is_checked_against_python_and_its_own_layered_code(tmp_path, fakes, monkeypatch):
+    fakes(nudged=Nudged("nudged"))
+    tamper(monkeypatch, "nudged", "bench_round", lambda a: a.__setitem__("b2", a["b2"] + 1e-6) if "b2" in a else None,
+           when=lambda config: config["case_id"].endswith("fused"))
+    run_dir, failed = run(["python", "nudged"], small_settings("scaling"), out_base=tmp_path, quiet=True,
+                          log=lambda m: None)
+    assert failed == ["nudged fused scaling"]
+    df = read_results(run_dir / "results.csv")
+    note = df[(df.lang == "nudged") & (df.variant == "fused") & (df.metric == "status")].note.iloc[0]
+    assert "b2 of hidden=50 batch=100 differs from Python's by" in note
+    assert "b2 of hidden=50 batch=100 differs from nudged's layered code's by" in note
+    exact = df[(df.lang == "python") & (df.variant == "fused") & (df.metric == "vs_python_rel")]
+    assert len(exact) == 2 * 10 and (exact.value <= 1e-12).all()  # 2 cases x 10 arrays: Python's fused vs its layers
+    # both variants timed in the same rounds, with the cost of the abstraction paired within them
+    cost = df[(df.lang == "python") & (df.metric == "step_time_abstraction") & (df["index"] == "median")]
+    assert len(cost) == 2 and np.isfinite(cost.value).all()
 
 
 def test_wrong_or_incomplete_results_fail_the_run_and_the_rest_goes_on(tmp_path, fakes, monkeypatch):
@@ -274,11 +295,12 @@ def test_wrong_or_incomplete_results_fail_the_run_and_the_rest_goes_on(tmp_path,
     monkeypatch.setattr(Workers, "request", forget)
     run_dir, failed = run(["nudged", "forgetful", "python"], small_settings("perceptron"), out_base=tmp_path,
                           quiet=True, log=lambda m: None)
-    assert sorted(failed) == ["forgetful perceptron", "nudged perceptron"]
+    assert sorted(failed) == ["forgetful fused perceptron", "forgetful perceptron", "nudged fused perceptron",
+                              "nudged perceptron"]
     df = read_results(run_dir / "results.csv")
-    status = {r.lang: (r.value, r.note) for r in df[df.metric == "status"].itertuples()}
+    status = {r.lang: (r.value, r.note) for r in df[(df.metric == "status") & (df.variant == "layers")].itertuples()}
     assert status["python"] == (1, "")
-    assert status["nudged"][0] == 0 and "parity: W of AND differs from Python by 1" in status["nudged"][1]
+    assert status["nudged"][0] == 0 and "parity: W of AND differs from Python's by 1" in status["nudged"][1]
     assert status["forgetful"][0] == 0 and "no 'solved_epoch'" in status["forgetful"][1]
     assert main(["plot", str(run_dir)]) == 0
     assert "**nudged perceptron**: parity: W of AND" in (run_dir / "report.md").read_text()
@@ -291,7 +313,8 @@ def test_without_the_reference_nothing_passes_unchecked(tmp_path, fakes, monkeyp
         raise PortError("python", "error: the reference broke")
     tamper(monkeypatch, "python", "perceptron", broken_python)
     _, failed = run(["python", "twin"], small_settings("perceptron"), out_base=tmp_path, quiet=True, log=lambda m: None)
-    assert sorted(failed) == ["python perceptron", "twin perceptron"]
+    assert sorted(failed) == ["python fused perceptron", "python perceptron", "twin fused perceptron",
+                              "twin perceptron"]
 
 
 def test_ctrl_c_keeps_what_finished_and_stops_every_worker(tmp_path, fakes, monkeypatch):
@@ -328,8 +351,12 @@ def test_report_and_plots_from_csv_alone(tmp_path):
         for r in range(60):
             rounds.add("python", r, 0, 1 + r // 20, {metric: ref[r], "blas_time": ref[r] / 2})
             rounds.add("julia", r, 1, 1 + r // 20, {metric: lang[r], "blas_time": ref[r] * 0.6})
+            if case == "hidden=50 batch=100":  # the fused variants: a fifth faster than the layered code
+                rounds.add("python fused", r, 2, 1 + r // 20, {metric: ref[r] * 0.8, "blas_time": ref[r] / 2})
+                rounds.add("julia fused", r, 3, 1 + r // 20, {metric: lang[r] * 0.8, "blas_time": ref[r] * 0.6})
         rounds.count, rounds.stopped_because = 60, "converged"
-        results.add(round_rows(task, case, rounds, {metric: name, **({"blas_time": "blas_time"} if task == "bench" else {})}))
+        results.add(round_rows(task, case, rounds, {metric: name, **({"blas_time": "blas_time"} if task == "bench" else {})},
+                               costs=(metric,)))
     for lang in ("python", "julia"):
         results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 * np.exp(-i / 20)) for i in range(50)])
         results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "test_acc", 50, 0.9)])
@@ -338,7 +365,11 @@ def test_report_and_plots_from_csv_alone(tmp_path):
     est = ratio_estimate(*synthetic_rounds(60, 0.5, 5), {r: 1 + r // 20 for r in range(60)})
     assert f"julia takes {est.value:.3g} [{est.low:.3g}, {est.high:.3g}]× Python's time per step" in report
     assert "julia, bench hidden=50 batch=10: the BLAS floor" in report  # julia's floor (0.6 x Python's step) is above its step (0.4 x) at batch 10
-    for png in ("step_time", "scaling_hidden", "scaling_batch", "training"):
+    assert "## Cost of the abstraction" in report
+    abstraction = [line for line in report.splitlines() if line.startswith("| julia | bench hidden=50 batch=100 |")]
+    assert len(abstraction) == 1 and "| 20 [20, 20] % |" in abstraction[0]  # the share, paired within rounds
+    assert f"| {est.value:.3g} [{est.low:.3g}, {est.high:.3g}] |" in abstraction[0]  # fused ratio to Python's fused
+    for png in ("step_time", "scaling_hidden", "scaling_batch", "training", "abstraction"):
         assert (tmp_path / f"{png}.png").stat().st_size > 1000, png
 
 

@@ -54,12 +54,20 @@ def test_training_replays_the_reference(port):
     assert_all_ok(check.train_rows(port.name))
 
 
+@pytest.fixture(params=("python", *PORTS))
+def any_port(request):
+    """Every port, Python's too (its fused variant is compared with its own layers)."""
+    return require_lang(request.param)
+
+
 @pytest.mark.parametrize("gate", ["AND", "OR", "NAND", "XOR"])
-def test_perceptron_training(port, gate):
+@pytest.mark.parametrize("variant", ["layers", "fused"])
+def test_perceptron_training(any_port, gate, variant):
+    port = any_port
     data = mk.perceptron_inputs(0, gate)
     config = {"epochs": 1000, "lr": 1.0, "repeats": 2}
     ref = get_runner("python").run("perceptron", config, data).arrays
-    got = port.run("perceptron", config, data).arrays
+    got = port.run("perceptron", {**config, "variant": variant}, data).arrays
     assert got["solved_epoch"].shape == () and got["solved_epoch"] == ref["solved_epoch"]
     assert rel_diff(got["losses"], ref["losses"]) <= check.GRAD_TOL
     for name in ("W", "b"):
@@ -129,10 +137,12 @@ def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict[str, np.ndarray
             "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
 
 
-def test_first_step_is_timed_and_computes_what_python_does(port):
+@pytest.mark.parametrize("variant", ["layers", "fused"])
+def test_first_step_is_timed_and_computes_what_python_does(any_port, variant):
+    port = any_port
     data = bench_inputs(50, 100)
     ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
-    got = port.run("first_step", {"lr": 0.1}, data).arrays
+    got = port.run("first_step", {"lr": 0.1, "variant": variant}, data).arrays
     assert got["first_step"].shape == () and got["first_step"] > 0
     for name in ("W1", "b1", "W2", "b2"):
         assert rel_diff(got[name], ref[name]) <= check.GRAD_TOL, name
@@ -213,6 +223,60 @@ def test_training_in_chunks_handed_to_a_new_worker_replays_the_reference(port, p
         assert rel_diff(final[name], ref[name]) <= check.GRAD_TOL, name
 
 
+def test_fused_and_layered_cases_held_side_by_side_compute_what_python_does(any_port, pool, tmp_path):
+    """The fused step (docs/porting.md) after the same steps from the same inputs: the same parameters as the
+    same language's layered step and as Python's, to 1e-12 (norm-wise relative), at batch 1 and 7."""
+    port = any_port
+    for hidden, batch in ((20, 7), (30, 1)):
+        folder = tmp_path / f"h{hidden}_b{batch}"
+        write_arrays(folder, bench_inputs(hidden, batch))
+        got = {}
+        for lang, variant in (("python", "layers"), (port.name, "layers"), (port.name, "fused")):
+            case = f"{folder.name}_{variant}"
+            pool.request(lang, "bench_begin", {"case_id": case, "lr": 0.1, "variant": variant}, input_dir=folder,
+                         timeout=120)
+            got[lang, variant] = pool.request(lang, "bench_round", {"case_id": case, "warmup": 3, "inner": 4,
+                                                                    "verify": 1}, timeout=120).arrays
+        ref, layered, fused = got["python", "layers"], got[port.name, "layers"], got[port.name, "fused"]
+        assert fused["step_time"] > 0 and fused["blas_time"] > 0
+        for name in ("W1", "b1", "W2", "b2"):
+            assert fused[name].shape == ref[name].shape
+            assert rel_diff(fused[name], ref[name]) <= check.GRAD_TOL, (batch, name)
+            assert rel_diff(fused[name], layered[name]) <= check.GRAD_TOL, (batch, name)
+            assert rel_diff(fused[name], bench_inputs(hidden, batch)[name]) > 1e-6, name  # the steps did change it
+
+
+def test_a_fused_and_a_layered_training_run_held_at_once_replay_the_reference(any_port, pool, tmp_path):
+    """One worker holds a training run of each variant; their chunks interleave; each ends where Python's one-shot
+    training ends (losses at every step, accuracies, weights), and the one-shot fused training does too."""
+    port = any_port
+    data = check.train_parity_inputs(0, iters=20)
+    folder = tmp_path / "train"
+    write_arrays(folder, data)
+    ref = get_runner("python").run("train", {"lr": 0.1, "eval_every": 10}, data).arrays
+    losses = {"layers": [], "fused": []}
+    for variant in losses:
+        pool.request(port.name, "train_begin", {"lr": 0.1, "variant": variant}, input_dir=folder, timeout=120)
+    for first in (0, 10):
+        for variant in ("fused", "layers"):
+            got = pool.request(port.name, "train_steps", {"first": first, "steps": 10, "evaluate": 1,
+                                                          "variant": variant}, timeout=120).arrays
+            assert got["step_times"].shape == (10,) and np.all(got["step_times"] > 0)
+            assert float(got["test_acc"]) == ref["test_acc"][first // 10], (variant, first)
+            losses[variant].append(got["loss"])
+    for variant in losses:
+        final = pool.request(port.name, "train_end", {"variant": variant}, timeout=120).arrays
+        assert max_rel_each(np.concatenate(losses[variant]), ref["loss"]) <= check.TRAIN_LOSS_TOL, variant
+        for name in ("W1", "b1", "W2", "b2"):
+            assert rel_diff(final[name], ref[name]) <= check.GRAD_TOL, (variant, name)
+    with pytest.raises(PortError, match="train_begin"):
+        pool.request(port.name, "train_steps", {"first": 20, "steps": 1, "variant": "fused"}, timeout=60)
+    one_shot = port.run("train", {"lr": 0.1, "eval_every": 10, "variant": "fused"}, data).arrays
+    assert max_rel_each(one_shot["loss"], ref["loss"]) <= check.TRAIN_LOSS_TOL
+    assert list(one_shot["train_acc"]) == list(ref["train_acc"])
+    assert rel_diff(one_shot["W1"], ref["W1"]) <= check.GRAD_TOL
+
+
 # --- failures: one clear error line, never a hang ------------------------------------------------------
 
 def fails(port, task: str, config: dict | None = None, data=None, input_dir=None) -> str:
@@ -253,3 +317,9 @@ def test_unreadable_input(port, tmp_path):
 
 def test_unknown_task(port):
     assert "no_such_task" in fails(port, "no_such_task")
+
+
+def test_unknown_variant(any_port):
+    data = mk.perceptron_inputs(0, "AND")
+    reason = fails(any_port, "perceptron", {"epochs": 10, "lr": 1.0, "repeats": 1, "variant": "turbo"}, data)
+    assert "unknown variant 'turbo' (expected layers or fused)" in reason
