@@ -179,7 +179,12 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               "each round; the report gives the median over rounds with its 95% confidence interval (bootstrap over "
               "rounds, seeded) in brackets. Start-up and the first call are measured on fresh processes."
               + (f" Every worker was pinned to CPU {', '.join(map(str, pinned))}." if pinned else ""),
-              f"- The machine's DGEMM rate (NumPy, 2000×2000, same thread count): **{_fmt(gflops)} GFLOP/s**.", ""]
+              f"- The machine's DGEMM rate (NumPy, 2000×2000, same thread count): **{_fmt(gflops)} GFLOP/s**."]
+    malloc = env.get("malloc", {})
+    if malloc:
+        lines.append(f"- glibc's malloc, the same for every language: `GLIBC_TUNABLES={malloc.get('GLIBC_TUNABLES', '')}` "
+                     f"(set by {malloc.get('set_by', '?')}; docs/measurement.md says why).")
+    lines.append("")
     langinfo = env.get("languages", {})
     if langinfo:
         lines += ["| language | runtime | BLAS actually loaded | BLAS threads | found |", "|---|---|---|---|---|"]
@@ -231,10 +236,10 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               "- Python's step includes NumPy's per-call overhead; the ports' steps include their interpreters' (Scilab, Octave).",
               "- The training loss is recorded from each step's own forward pass, before the update (the book records it after).",
               "- The batch gather is outside the timed step in every language.",
-              "- Scilab and Octave allocate a new matrix for every result. With glibc's default malloc settings (used for every "
-              "language here) the heap is trimmed and regrown many times per step, so their step time depends on what else the "
-              "process holds (a worker that held MNIST for the training run keeps a larger heap afterwards). "
-              "Raising glibc's trim and mmap thresholds (GLIBC_TUNABLES) speeds them up; the ports' `info` records the settings in force.",
+              "- Scilab, Octave and NumPy allocate a new matrix for every result. With glibc's default malloc settings the heap "
+              "is trimmed and regrown many times per step, so the step time depends on what else the process holds; the "
+              "harness raises glibc's trim and mmap thresholds for every language alike (Setup above), which makes them "
+              "faster and steadier. A user's own GLIBC_TUNABLES is kept instead.",
               ""]
     return "\n".join(lines)
 

@@ -39,7 +39,7 @@ from .parity import max_rel_each, rel_diff
 from .progress import Progress
 from .results import VARIANTS, ResultsFile, Row, series
 from .runners import RUNNERS, PortError, get_runner
-from .runners.base import REPO
+from .runners.base import MALLOC_TUNABLES, REPO
 from .schedule import round_order
 from .stats import Estimate, flops_per_step, median_ci, ratio_estimate
 from .workers import WorkerFailure, Workers
@@ -805,6 +805,8 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     env = {"run_id": run_dir.name, "started": datetime.now().isoformat(timespec="seconds"), "seed": seed,
            "threads": threads, "langs": langs, "settings": {k: v for k, v in settings.__dict__.items()},
            "machine": machine_record(),
+           "malloc": {"GLIBC_TUNABLES": os.environ.get("GLIBC_TUNABLES", MALLOC_TUNABLES),
+                      "set_by": "the user" if "GLIBC_TUNABLES" in os.environ else "the harness, for every language"},
            "schedule": {"workers": "one persistent process per language (start-up and first call: fresh processes)",
                         "rounds": "every language once per round, order shuffled per round from the seed",
                         "pinned_cpus": sorted(cpus) if cpus else None}}

@@ -80,6 +80,7 @@ class Runner:
         env = dict(os.environ)
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(threads)
+        env.setdefault("GLIBC_TUNABLES", MALLOC_TUNABLES)
         return env
 
     def failure_reason(self, output: str) -> str | None:
@@ -184,6 +185,14 @@ def which(*names: str) -> str | None:
         if path:
             return path
     return None
+
+
+# glibc's malloc, the same for every language (docs/measurement.md, "The allocator"): with its default
+# thresholds an interpreter that allocates a new matrix for every result (Octave, Scilab, NumPy) trims its heap
+# and maps fresh pages many times per step, so its step time depends on what else the process holds. Raised
+# thresholds keep freed memory for reuse. A GLIBC_TUNABLES of the user's own (even empty) is kept instead.
+MALLOC_TUNABLES = ("glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456:"
+                   "glibc.malloc.top_pad=67108864")
 
 
 def from_env(var: str) -> Found | None:
