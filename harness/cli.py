@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -108,6 +109,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if bad or failures else 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a plain `kill`, a CI job's time limit): stopped as Ctrl-C stops a run, workers and all."""
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .data import DataError
     from .report import write_report
@@ -121,6 +126,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.variants:
         chosen = parse_list(args.variants, VARIANTS, "variant")
         settings.variants = ("layers", *[v for v in chosen if v != "layers"])  # Python's layers: the reference
+    terminated = []
+
+    def on_term(signum, frame) -> None:
+        terminated.append(signum)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the clean-up that follows is short
+        raise Terminated()
+    signal.signal(signal.SIGTERM, on_term)
     try:
         run_dir, failed = run(parse_langs(args.langs), settings, seed=args.seed, threads=args.threads,
                               out_base=Path(args.out) if args.out else None, quiet=args.quiet,
@@ -132,8 +144,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = write_report(run_dir)
     print(f"report: {report}")
     if "interrupted" in failed:
-        print("interrupted: the results of the tasks that finished are kept", file=sys.stderr)
-        return 130
+        print(f"{'terminated' if terminated else 'interrupted'}: the results of the tasks that finished are kept",
+              file=sys.stderr)
+        return 143 if terminated else 130
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
         return 1

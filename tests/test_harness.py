@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,7 @@ from harness import runners
 from harness.cli import main
 from harness.results import ResultsFile, read_results
 from harness.run import Rounds, Settings, eval_iterations, round_rows, run, train_chunks
-from harness.runners.base import Found, PortError, Runner
+from harness.runners.base import REPO, Found, PortError, Runner
 from harness.runners.python import PythonRunner
 from harness.schedule import round_order
 from harness.stats import flops_per_step, median_ci, ratio_estimate
@@ -334,6 +336,27 @@ def test_ctrl_c_keeps_what_finished_and_stops_every_worker(tmp_path, fakes, monk
     assert not [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]
     assert main(["plot", str(run_dir)]) == 0
     assert "This run was interrupted" in (run_dir / "report.md").read_text()
+
+
+def test_sigterm_stops_the_run_cleanly(tmp_path):
+    """A plain `kill` (a CI job's time limit) ends the run as Ctrl-C does: no worker left behind, what finished
+    kept, the run marked interrupted, a report written, exit code 143."""
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "run", "--langs", "python", "--tasks", "perceptron",
+                             "--quiet", "--out", str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "terminated: the results of the tasks that finished are kept" in err
+    assert not [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]
+    run_dir = next(tmp_path.iterdir())
+    env = json.loads((run_dir / "environment.json").read_text())
+    assert "interrupted" in env and "finished" not in env
+    assert (run_dir / "report.md").exists() and not (run_dir / "inputs").exists()
 
 
 # --- the report, from the CSV alone --------------------------------------------------------------------------
