@@ -179,13 +179,35 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 4294967295, got {text!r}")
+    return value
+
+
+def usage_error(message: str):
+    """Wrong arguments: one line, exit code 2 (as argparse does)."""
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def parse_list(text: str, known: tuple[str, ...], what: str) -> list[str]:
+    """A comma-separated choice from `known` (or all): each named once, at least one."""
     items = [x.strip() for x in text.split(",") if x.strip()]
     if items == ["all"]:
         return list(known)
+    if not items:
+        usage_error(f"no {what} given; choose from {', '.join(known)} (or all)")
     unknown = [x for x in items if x not in known]
     if unknown:
-        raise SystemExit(f"error: unknown {what} {unknown[0]!r}; choose from {', '.join(known)} (or all)")
+        usage_error(f"unknown {what} {unknown[0]!r}; choose from {', '.join(known)} (or all)")
+    twice = [x for i, x in enumerate(items) if x in items[:i]]
+    if twice:
+        usage_error(f"{what} {twice[0]!r} named twice")
     return items
 
 
@@ -250,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "fast, clear code, for perceptron, train and scaling (layers always runs: "
                                        "Python's is the reference)")
     sp.add_argument("--iters", type=positive_int, help="training iterations (default 10000, --quick 600)")
-    sp.add_argument("--seed", type=int, default=0, help="seed of every input (weights, batches, data)")
+    sp.add_argument("--seed", type=seed, default=0, help="seed of every input (weights, batches, data)")
     sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")
     sp.add_argument("--out", help="folder for run folders (default results/)")
     sp.add_argument("--data-dir", help="MNIST folder (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")

@@ -338,6 +338,20 @@ def test_ctrl_c_keeps_what_finished_and_stops_every_worker(tmp_path, fakes, monk
     assert "This run was interrupted" in (run_dir / "report.md").read_text()
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--seed", "-1"], "expected a whole number from 0 to 4294967295, got '-1'"),
+    (["--langs", ","], "no language given"),
+    (["--langs", "python,octave,octave"], "language 'octave' named twice"),
+    (["--tasks", "train,train"], "task 'train' named twice"),
+    (["--variants", "fast"], "unknown variant 'fast'"),
+])
+def test_bad_run_arguments_are_refused_before_anything_runs(args, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--out", str(tmp_path), *args])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # no run folder made
+
+
 def test_sigterm_stops_the_run_cleanly(tmp_path):
     """A plain `kill` (a CI job's time limit) ends the run as Ctrl-C does: no worker left behind, what finished
     kept, the run marked interrupted, a report written, exit code 143."""
