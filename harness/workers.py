@@ -173,11 +173,12 @@ class Worker:
 class Workers:
     """A worker per language, started at its first request. After a worker failure the language's next request
     starts a new worker (once per run); after a second failure the language is out for the rest of the run.
-    `retire` replaces a healthy worker on purpose (the rounds spread a measurement over several processes)."""
+    `retire` replaces a healthy worker on purpose (the rounds spread a measurement over several processes).
+    `max_timeout` (seconds), when given, caps every request's time limit and a worker's start."""
 
     def __init__(self, threads: int = 1, cpus: set[int] | None = None, log: Callable[[str], None] = print,
-                 runners: Callable[[str], Runner] | None = None):
-        self.threads, self.cpus, self.log = threads, cpus, log
+                 runners: Callable[[str], Runner] | None = None, max_timeout: float | None = None):
+        self.threads, self.cpus, self.log, self.max_timeout = threads, cpus, log, max_timeout
         self.get_runner = runners if runners is not None else get_runner
         self._scratch = tempfile.TemporaryDirectory(prefix="nnbench-workers-")
         self.scratch = Path(self._scratch.name)
@@ -186,16 +187,21 @@ class Workers:
         self.restarted: set[str] = set()
         self.out: dict[str, str] = {}  # language -> why it is out for the rest of the run
 
+    def limit(self, seconds: float) -> float:
+        return min(seconds, self.max_timeout) if self.max_timeout else seconds
+
     def request(self, lang: str, task: str, config: dict | None = None, **kw) -> TaskResult:
         if lang in self.out:
             raise PortError(lang, self.out[lang])
+        if "timeout" in kw:
+            kw["timeout"] = self.limit(kw["timeout"])
         worker = self.workers.get(lang)
         try:
             if worker is None:
                 self.started[lang] = self.started.get(lang, 0) + 1
                 worker = Worker(self.get_runner(lang), self.threads, self.scratch, self.cpus, self.started[lang])
                 self.workers[lang] = worker
-                worker.start()
+                worker.start(self.limit(START_TIMEOUT))
             return worker.request(task, config, **kw)
         except WorkerFailure as exc:
             worker.kill()

@@ -149,6 +149,15 @@ def test_a_worker_that_hangs_is_killed_at_its_time_limit(tmp_path):
     assert "did not answer within 2 s" in exc.reason and "loading..." in exc.tail
 
 
+def test_the_user_s_timeout_caps_every_request(tmp_path):
+    """run --timeout S: a hung port is stopped after S seconds whatever its request's own limit."""
+    with Workers(runners=lambda lang: FakeRunner("hangy", "hang"), max_timeout=2) as workers:
+        start = time.monotonic()
+        with pytest.raises(WorkerFailure, match="did not answer within 2 s"):
+            workers.request("hangy", "noop", {}, timeout=600)
+        assert time.monotonic() - start < 30
+
+
 def test_a_worker_that_answers_garbage_is_killed(tmp_path):
     exc = failure("garbage", tmp_path)
     assert "garbage" in exc.reason and "nnbench-banana" in exc.reason
