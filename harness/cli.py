@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
 
 from .runners import LANGS, RUNNERS, PortError, get_runner
+from .runners.base import REPO
+
+MAX_ITERS = 1_000_000
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -120,8 +124,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .run import Settings, run
     settings = Settings.quick() if args.quick else Settings()
     if args.iters:
+        if args.iters > MAX_ITERS:
+            usage_error(f"--iters {args.iters}: at most {MAX_ITERS} (every port reads the whole batch sequence: "
+                        f"{MAX_ITERS * settings.batch * 8 / 1e9:g} GB at batch {settings.batch})")
         settings.iters = args.iters
     settings.timeout = args.timeout
+    out_base = Path(args.out) if args.out else REPO / "results"
+    try:
+        out_base.mkdir(parents=True, exist_ok=True)
+        if not os.access(out_base, os.W_OK | os.X_OK):
+            raise PermissionError(f"no permission to write in {out_base}")
+    except FileExistsError:
+        usage_error(f"--out {out_base} is a file; give a folder for the run folders")
+    except OSError as exc:
+        usage_error(f"cannot make the run folder in {out_base}: {exc.strerror or exc}")
     if args.tasks:
         settings.tasks = tuple(parse_list(args.tasks, tuple(Settings().tasks), "task"))
     if args.variants:
@@ -136,11 +152,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_term)
     try:
         run_dir, failed = run(parse_langs(args.langs), settings, seed=args.seed, threads=args.threads,
-                              out_base=Path(args.out) if args.out else None, quiet=args.quiet,
+                              out_base=out_base, quiet=args.quiet,
                               data_dir=Path(args.data_dir) if args.data_dir else None, keep_inputs=args.keep_inputs,
                               pin=args.pin)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the disk filled, the folder went away: what was written so far is kept
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: the run stopped: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     report = write_report(run_dir)
     print(f"report: {report}")

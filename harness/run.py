@@ -816,7 +816,7 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     log(f"run folder: {run_dir}")
     failed: list[str] = []
     progress = None
-    interrupted = False
+    ended: tuple[str, str] = ("finished", "")  # or interrupted, or failed (with why)
     workers = Workers(threads, cpus, log=log, max_timeout=settings.timeout)
     try:
         log(f"measuring the machine's DGEMM rate ({threads} thread{'s' if threads > 1 else ''})...")
@@ -836,17 +836,25 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
             write_environment(run_dir, env)
             progress.done()
     except KeyboardInterrupt:  # Ctrl-C: what finished is in results.csv already; say so and stop
-        interrupted = True
+        ended = ("interrupted", "")
         failed.append("interrupted")
+    except OSError as exc:  # a full disk, a folder gone: the run cannot go on; what it wrote is kept
+        ended = ("failed", f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else ""))
+        raise
     finally:
         workers.close()
         if progress is not None:
             progress.close()
         if not keep_inputs:
             shutil.rmtree(run_dir / "inputs", ignore_errors=True)
-        env = read_environment(run_dir)
-        env["finished" if not interrupted else "interrupted"] = datetime.now().isoformat(timespec="seconds")
-        write_environment(run_dir, env)
+        try:
+            env = read_environment(run_dir)
+            env[ended[0]] = datetime.now().isoformat(timespec="seconds")
+            if ended[1]:
+                env["failure"] = ended[1]
+            write_environment(run_dir, env)
+        except OSError:  # the disk is full or gone: nothing more can be recorded
+            pass
     return run_dir, failed
 
 

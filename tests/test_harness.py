@@ -361,6 +361,32 @@ def test_bad_run_arguments_are_refused_before_anything_runs(args, message, tmp_p
     assert not list(tmp_path.iterdir())  # no run folder made
 
 
+def test_out_naming_a_file_or_iterations_past_memory_are_refused(tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    for args, message in ((["--out", str(tmp_path / "afile")], "is a file; give a folder"),
+                          (["--out", str(tmp_path), "--iters", "1000000000"], "--iters 1000000000: at most 1000000")):
+        with pytest.raises(SystemExit) as stop:
+            main(["run", *args])
+        assert stop.value.code == 2 and message in capsys.readouterr().err
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_disk_that_fills_during_a_run_ends_it_with_one_line(tmp_path, monkeypatch, capsys):
+    original, calls = ResultsFile.add, []
+
+    def add(self, rows):
+        calls.append(1)
+        if len(calls) > 2:
+            raise OSError(28, "No space left on device", str(self.path))
+        original(self, rows)
+    monkeypatch.setattr(ResultsFile, "add", add)
+    assert main(["run", "--langs", "python", "--tasks", "perceptron", "--quiet", "--out", str(tmp_path)]) == 1
+    assert "error: the run stopped: No space left on device" in capsys.readouterr().err
+    env = json.loads((next(tmp_path.iterdir()) / "environment.json").read_text())
+    assert "failed" in env and "finished" not in env and "No space left" in env["failure"]
+    assert not [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]
+
+
 def test_sigterm_stops_the_run_cleanly(tmp_path):
     """A plain `kill` (a CI job's time limit) ends the run as Ctrl-C does: no worker left behind, what finished
     kept, the run marked interrupted, a report written, exit code 143."""
