@@ -347,6 +347,17 @@ def test_ctrl_c_keeps_what_finished_and_stops_every_worker(tmp_path, fakes, monk
     assert "This run was interrupted" in (run_dir / "report.md").read_text()
 
 
+@pytest.mark.parametrize("var, lang", [("JULIA", "julia"), ("OCTAVE", "octave"), ("SCILAB", "scilab")])
+def test_a_runtime_the_user_names_is_the_only_one_tried(var, lang, monkeypatch):
+    """$JULIA (or $OCTAVE, $SCILAB) naming nothing usable: the language is missing, and says why, rather than
+    another runtime being measured in its place."""
+    monkeypatch.setenv(var, "/nonexistent/runtime")
+    runner = runners.RUNNERS[lang]
+    assert runner.find() is None and not runner.available()
+    assert f"${var} is '/nonexistent/runtime', which is neither an executable file nor a command" in \
+        runner.missing_reason()
+
+
 @pytest.mark.parametrize("args, message", [
     (["--seed", "-1"], "expected a whole number from 0 to 4294967295, got '-1'"),
     (["--langs", ","], "no language given"),

@@ -59,14 +59,16 @@ class Runner:
     program = ""  # the executable looked up on PATH next, e.g. octave-cli
 
     def find(self) -> Found | None:
-        """The runtime to use, or None when it is missing (then `missing_reason` says why)."""
-        found = from_env(self.env_var) if self.env_var else None
-        if found is not None:
-            return found
+        """The runtime to use, or None when it is missing (then `missing_reason` says why). A runtime the user
+        names in env_var is the only one tried: another one in its place would be measured in silence."""
+        if self.env_var and os.environ.get(self.env_var):
+            return from_env(self.env_var)
         path = which(self.program) if self.program else None
         return Found(path, f"{self.program} on PATH") if path else None
 
     def missing_reason(self) -> str:
+        if self.env_var and os.environ.get(self.env_var):
+            return bad_override(self.env_var, self.program)
         if not self.program:
             return f"{self.name} runtime not found"
         return (f"{self.program} not found (${self.env_var} unset and no {self.program} on PATH); "
@@ -193,6 +195,11 @@ def which(*names: str) -> str | None:
 # thresholds keep freed memory for reuse. A GLIBC_TUNABLES of the user's own (even empty) is kept instead.
 MALLOC_TUNABLES = ("glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456:"
                    "glibc.malloc.top_pad=67108864")
+
+
+def bad_override(var: str, program: str) -> str:
+    return (f"${var} is {os.environ.get(var)!r}, which is neither an executable file nor a command on PATH "
+            f"(unset it to look for {program} on PATH)")
 
 
 def from_env(var: str) -> Found | None:

@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from .base import REPO, Found, PortError, Runner, TaskResult, from_env, which
+from .base import REPO, Found, PortError, Runner, TaskResult, bad_override, from_env, which
 
 LOCAL_JULIA = REPO / ".runtime" / "julia" / "bin" / "julia"
 INSTALL_COMMAND = "bash scripts/install-julia.sh"
@@ -58,9 +58,8 @@ class JuliaRunner(Runner):
     install_hint = INSTALL_COMMAND
 
     def find(self) -> Found | None:
-        found = from_env("JULIA")
-        if found:
-            return found
+        if os.environ.get("JULIA"):  # the user's Julia, or none: another one would be measured in silence
+            return from_env("JULIA")
         path = which("julia")
         if path:
             return Found(path, "julia on PATH")
@@ -72,6 +71,8 @@ class JuliaRunner(Runner):
         return None
 
     def missing_reason(self) -> str:
+        if os.environ.get("JULIA"):
+            return bad_override("JULIA", "julia")
         return (f"no Julia found ($JULIA, julia on PATH, juliacall's Julia, {_shown(LOCAL_JULIA)}); "
                 f"install it with: {INSTALL_COMMAND}")
 
