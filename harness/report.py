@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -141,16 +143,19 @@ def md_table(frame: pd.DataFrame) -> str:
 
 
 def write_report(run_dir: Path) -> Path:
+    """report.md and the plots, made aside and moved in only when all of them are made: a table that cannot be
+    read or drawn leaves the run folder as it was."""
     from .plots import draw_all
     run_dir = Path(run_dir)
     df = read_results(find_results(run_dir))
     env_path = run_dir / "environment.json"
     env = json.loads(env_path.read_text()) if env_path.exists() else {}
-    plots = draw_all(df, run_dir)
-    text = render(df, env, plots)
-    path = run_dir / "report.md"
-    path.write_text(text)
-    return path
+    with tempfile.TemporaryDirectory(dir=run_dir, prefix=".drawing-") as aside:
+        plots = draw_all(df, Path(aside))
+        (Path(aside) / "report.md").write_text(render(df, env, plots))
+        for name in [*plots.values(), "report.md"]:
+            os.replace(Path(aside) / name, run_dir / name)
+    return run_dir / "report.md"
 
 
 def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:

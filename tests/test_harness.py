@@ -459,3 +459,17 @@ def test_report_and_plots_from_csv_alone(tmp_path):
 def test_plot_of_a_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["plot", str(tmp_path / "nope")]) == 2
     assert "results.csv does not exist" in capsys.readouterr().err
+
+
+def test_a_table_that_cannot_be_drawn_leaves_the_run_folder_as_it_was(tmp_path, monkeypatch, capsys):
+    import harness.plots as plots
+    results = ResultsFile(tmp_path / "results.csv")
+    results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 / (i + 1))
+                 for lang in ("python", "julia") for i in range(20)])
+
+    def broken(df, langs):
+        raise ValueError("a column that makes no sense")
+    monkeypatch.setattr(plots, "startup", broken)  # drawn after training.png
+    assert main(["plot", str(tmp_path)]) == 2
+    assert "a column that makes no sense" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
