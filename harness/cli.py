@@ -51,11 +51,10 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_grad(args: argparse.Namespace) -> int:
-    from .gradio import InputError, load_npz, save_npz, validate
+    from .gradio import InputError, check_out, load_npz, save_npz, validate
     try:
+        out = check_out(args.out, [args.params, args.batch])
         inputs = validate(args.model, load_npz(args.params, "params"), load_npz(args.batch, "batch"))
-        if not args.out.resolve().parent.is_dir():
-            raise InputError(f"out: folder {args.out.resolve().parent} does not exist")
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -71,7 +70,7 @@ def cmd_grad(args: argparse.Namespace) -> int:
         print(f"error: {args.lang} did not return {', '.join(missing)}", file=sys.stderr)
         return 1
     try:
-        save_npz(args.out, {n: result.arrays[n] for n in names})
+        save_npz(out, {n: result.arrays[n] for n in names})
     except OSError as exc:
         print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
         return 1

@@ -17,11 +17,21 @@ class InputError(ValueError):
 
 def load_npz(path: Path, what: str) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        loaded = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise InputError(f"{what} file {path} does not exist") from None
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+    except IsADirectoryError:
+        raise InputError(f"{what} file {path} is a folder") from None
+    except Exception:  # noqa: BLE001 - a text file, a pickle, garbage: the same user error
+        raise InputError(f"{what} file {path} is not an .npz file (numpy.savez writes one, with the arrays "
+                         "under their names)") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise InputError(f"{what} file {path} holds a single array (.npy); save the arrays under their names "
+                         "with numpy.savez")
+    try:
+        with loaded as z:
+            return {k: z[k] for k in z.files}
+    except Exception as exc:  # noqa: BLE001 - a damaged archive, an object array
         raise InputError(f"{what} file {path} is not a readable .npz file ({type(exc).__name__}: {exc})") from None
 
 
@@ -29,8 +39,9 @@ def _need(d: dict, key: str, where: str, shape_ok, expected: str, dtype_kind: st
     if key not in d:
         raise InputError(f"{where}: missing key '{key}' (expected {expected}); it has: {', '.join(sorted(d)) or 'nothing'}")
     a = d[key]
-    if dtype_kind == "f" and a.dtype != np.float64:
+    if dtype_kind == "f" and (a.dtype.kind != "f" or a.dtype.itemsize != 8):
         raise InputError(f"{where}: '{key}' has dtype {a.dtype}, expected float64 ({expected})")
+    a = a.astype(np.float64)  # either byte order: native from here on
     if not shape_ok(a.shape):
         raise InputError(f"{where}: '{key}' has shape {a.shape}, expected {expected}")
     if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
@@ -50,6 +61,8 @@ def validate(model: str, params: dict[str, np.ndarray], batch: dict[str, np.ndar
         n = W.shape[0]
         b = _need(params, "b", P, lambda s: s in ((), (1,)), "a scalar")
         x = _need(batch, "x", B, lambda s: len(s) == 2 and s[0] > 0 and s[1] == n, f"(N, {n}) to match W")
+        if "t" in batch and batch["t"].dtype.kind in "iub":  # 0/1 targets given as integers or booleans
+            batch = {**batch, "t": batch["t"].astype(np.float64)}
         t = _need(batch, "t", B, lambda s: s == (x.shape[0],), f"({x.shape[0]},) targets")
         return {"W": W, "b": b.reshape(()), "x": x, "t": t}
     W1 = _need(params, "W1", P, lambda s: len(s) == 2 and s[0] == N_IN and s[1] > 0, f"({N_IN}, H)")
@@ -70,12 +83,33 @@ def validate(model: str, params: dict[str, np.ndarray], batch: dict[str, np.ndar
         t = t.astype(np.int64)
     else:
         t = _need(batch, "t", B, lambda s: s == (N, N_OUT), f"({N}, {N_OUT}) one-hot float64 or ({N},) integer labels")
+        bad = (t < 0).any(axis=1) | (t > 1).any(axis=1) | ~np.isclose(t.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+        if bad.any():
+            raise InputError(f"{B}: 't' row {int(np.argmax(bad))} is not a distribution over the {N_OUT} classes "
+                             "(one-hot: values in 0..1 that sum to 1)")
     return {"W1": W1, "b1": b1, "W2": W2, "b2": b2, "x": x, "t": t}
+
+
+def check_out(out: Path, inputs: list[Path]) -> Path:
+    """Where the result goes: `out`, or the file a symbolic link `out` points to (the link stays). Refused when
+    it is a folder, its folder does not exist, or it is one of the user's input files."""
+    target = Path(out).resolve()
+    if target.is_dir():
+        raise InputError(f"out: {out} is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise InputError(f"out: folder {target.parent} does not exist")
+    for given in inputs:
+        if target == Path(given).resolve():
+            raise InputError(f"out: {out} is an input file ({given}); it would be overwritten")
+    return target
 
 
 def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Written to a temporary name first, so a failure leaves no partial file."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
-    os.replace(tmp, path)
+    try:
+        np.savez(tmp, **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -98,6 +98,8 @@ def test_perceptron_matches_independent_implementation(tmp_path):
     (lambda P, B: B.update(t=np.full(8, 12)), "labels must be in 0..9"),
     (lambda P, B: B.update(t=np.zeros((8, 3))), "'t' has shape (8, 3)"),
     (lambda P, B: P.update(extra=np.zeros(1)), "unexpected key 'extra'"),
+    (lambda P, B: B.update(t=np.full((8, 10), 0.7)), "'t' row 0 is not a distribution over the 10 classes"),
+    (lambda P, B: B.update(t=7.0 * np.eye(10)[np.arange(8) % 10]), "'t' row 0 is not a distribution"),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_written(two_layer_files, capsys, change, message):
     folder, P, B = two_layer_files
@@ -120,9 +122,46 @@ def test_output_folder_that_does_not_exist_is_a_clear_error(two_layer_files, cap
     assert "does not exist" in err and len(err.splitlines()) == 1, err
 
 
-def test_unreadable_file_is_a_clear_error(tmp_path, capsys):
-    (tmp_path / "P.npz").write_text("not a zip")
+@pytest.mark.parametrize("write, message", [
+    (lambda p: p.write_text("not a zip"), "is not an .npz file (numpy.savez writes one"),
+    (lambda p: np.save(p.with_suffix(".npy"), np.zeros(3)) or p.with_suffix(".npy").rename(p),
+     "holds a single array (.npy); save the arrays under their names with numpy.savez"),
+])
+def test_unreadable_file_is_a_clear_error(tmp_path, capsys, write, message):
+    write(tmp_path / "P.npz")
     np.savez(tmp_path / "B.npz", x=np.zeros((1, 784)), t=np.zeros(1, dtype=np.int64))
     assert run_grad(tmp_path) == 2
-    assert "not a readable .npz" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "G.npz").exists()
+
+
+@pytest.mark.parametrize("out, message", [("P.npz", "is an input file"), ("B.npz", "is an input file"),
+                                          (".", "is a folder; give a file name")])
+def test_an_output_that_would_overwrite_an_input_or_is_a_folder_is_refused(two_layer_files, capsys, out, message):
+    folder, _, _ = two_layer_files
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    code = main(["grad", "--lang", LANG, "--model", "two_layer_net", "--params", str(folder / "P.npz"),
+                 "--batch", str(folder / "B.npz"), "--out", str(folder / out)])
+    assert code == 2 and message in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing written, nothing left
+
+
+def test_a_symbolic_link_out_is_written_through(two_layer_files):
+    folder, _, _ = two_layer_files
+    (folder / "results").mkdir()
+    (folder / "G.npz").symlink_to(folder / "results" / "G.npz")
+    assert run_grad(folder) == 0
+    assert (folder / "G.npz").is_symlink() and "loss" in np.load(folder / "results" / "G.npz")
+
+
+def test_big_endian_float64_and_integer_perceptron_targets_are_accepted(tmp_path):
+    rng = np.random.default_rng(3)
+    P = {"W": rng.standard_normal(2).astype(">f8"), "b": np.array(0.2, dtype=">f8")}
+    B = {"x": np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), "t": np.array([0, 0, 0, 1])}
+    np.savez(tmp_path / "P.npz", **P)
+    np.savez(tmp_path / "B.npz", **B)
+    assert run_grad(tmp_path, "perceptron") == 0
+    loss, grads = independent_perceptron(P["W"].astype(np.float64), 0.2, B["x"], B["t"].astype(np.float64))
+    G = np.load(tmp_path / "G.npz")
+    assert abs(G["loss"] - loss) / loss < 1e-12 and rel(G["W"], grads["W"]) < 1e-10
