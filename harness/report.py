@@ -93,9 +93,17 @@ def with_ci(e: Estimate, scale: float = 1.0, digits: int = 3) -> str:
     return text
 
 
+def failed(df: pd.DataFrame, lang: str, task: str, variant: str = "layers") -> bool:
+    """The task's status row says the language failed it."""
+    sel = df[(df.lang == lang) & (df.variant == variant) & (df.task == task) & (df.metric == "status")]
+    return bool(len(sel)) and not sel.value.iloc[-1] > 0
+
+
 def ratio_cell(df: pd.DataFrame, lang: str, task: str, case: str, name: str, variant: str = "layers") -> str:
     if lang == "python":
-        return "1 (reference)"
+        if failed(df, lang, task, variant):
+            return "failed: no reference"
+        return "1 (reference)" if np.isfinite(estimate(df, lang, task, case, f"{name}_estimate", variant).value) else "–"
     return with_ci(estimate(df, lang, task, case, f"{name}_ratio", variant))
 
 
@@ -129,7 +137,8 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
             "start-up (s)": with_ci(estimate(df, lang, "startup", "", "startup_time_estimate")),
             "first step (s)": with_ci(estimate(df, lang, "startup", case, "first_step_estimate")),
             "test accuracy": _fmt(float(test_acc[-1]), 4) if test_acc.size else "–",
-            "grad vs Python": "reference" if lang == "python" else _fmt(float(grad_diffs.max()) if grad_diffs.size else NAN),
+            "grad vs Python": ("failed" if failed(df, "python", "gradcheck") else "reference") if lang == "python"
+            else _fmt(float(grad_diffs.max()) if grad_diffs.size else NAN),
         })
     return pd.DataFrame(rows)
 
