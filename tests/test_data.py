@@ -49,12 +49,16 @@ def test_corrupted_file_in_the_cache_is_never_used(own_cache):
     assert any("fails its MD5" in m for m in messages)
 
 
-def test_a_bad_file_in_the_user_s_folder_is_left_as_it_is(tmp_path, own_cache):
+def test_a_bad_file_in_the_user_s_folder_is_moved_aside_never_deleted(tmp_path, own_cache):
     for name in data.FILES:
-        data.write_idx(tmp_path / name, np.zeros((2, 2), dtype=np.uint8))
-    with pytest.raises(data.DataError, match="fails its MD5 .* it was left as it is"):
-        data.ensure_mnist(tmp_path, log=lambda m: None, use_mirror=False, use_wheel=False)
-    assert all((tmp_path / n).exists() for n in data.FILES)
+        data.write_idx(tmp_path / name, np.full((2, 2), 7, dtype=np.uint8))
+    messages = []
+    with pytest.raises(data.DataError, match="could not get verified MNIST files"):
+        data.ensure_mnist(tmp_path, log=messages.append, use_mirror=False, use_wheel=False)
+    for name in data.FILES:
+        assert not (tmp_path / name).exists()
+        np.testing.assert_array_equal(data.read_idx(tmp_path / f"{name}.corrupt"), np.full((2, 2), 7))
+    assert any("moved aside to" in m and m.endswith(".corrupt, will fetch again") for m in messages)
 
 
 def test_failed_source_is_reported(tmp_path, monkeypatch):
@@ -113,9 +117,14 @@ def test_load_mnist_scales_to_unit_interval():
     assert t[:5].tolist() == [5, 0, 4, 1, 9]  # the well-known first labels
 
 
-def test_a_run_verifies_the_data_before_it_measures_anything(tmp_path, capsys):
+def test_a_run_verifies_the_data_before_it_measures_anything(tmp_path, capsys, monkeypatch):
     from harness.cli import main
     from harness.results import read_results
+
+    def offline(*args):
+        raise OSError("offline (test)")
+    monkeypatch.setattr(data, "_from_mirror", offline)
+    monkeypatch.setattr(data, "_from_wheel", offline)
     bad = tmp_path / "mnist"
     bad.mkdir()
     for name in data.FILES:
@@ -123,7 +132,7 @@ def test_a_run_verifies_the_data_before_it_measures_anything(tmp_path, capsys):
     out = tmp_path / "runs"
     assert main(["run", "--langs", "python", "--tasks", "perceptron,train", "--data-dir", str(bad), "--quiet",
                  "--out", str(out)]) == 1
-    assert "fails its MD5" in capsys.readouterr().err
+    assert "could not get verified MNIST files" in capsys.readouterr().err
     run_dir = next(out.iterdir())
     assert "perceptron" not in set(read_results(run_dir / "results.csv").task)  # stopped before the first task
-    assert "fails its MD5" in json.loads((run_dir / "environment.json").read_text())["failure"]
+    assert "offline (test)" in json.loads((run_dir / "environment.json").read_text())["failure"]
