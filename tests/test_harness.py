@@ -325,11 +325,11 @@ def test_without_the_reference_nothing_passes_unchecked(tmp_path, fakes, monkeyp
     tamper(monkeypatch, "python", "perceptron", broken_python)
     run_dir, failed = run(["python", "twin"], small_settings("perceptron"), out_base=tmp_path, quiet=True,
                           log=lambda m: None)
-    assert sorted(failed) == ["python fused perceptron", "python perceptron", "twin fused perceptron",
-                              "twin perceptron"]
+    assert sorted(failed) == ["python fused perceptron", "python perceptron", "twin fused perceptron (unchecked)",
+                              "twin perceptron (unchecked)"]
     assert main(["plot", str(run_dir)]) == 0
     report = (run_dir / "report.md").read_text()
-    assert "**twin perceptron**: AND: not verified: Python, the reference, has no result" in report
+    assert "**twin perceptron**: AND: unchecked: Python, the reference, has no result" in report
     assert "failed: no reference" in report and "1 (reference)" not in report
 
 
