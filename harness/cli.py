@@ -113,7 +113,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (a plain `kill`, a CI job's time limit): stopped as Ctrl-C stops a run, workers and all."""
+    """SIGTERM (a plain `kill`, a CI job's time limit) or SIGHUP (the terminal closed): stopped as Ctrl-C stops a
+    run, workers and all."""
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -146,9 +147,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     def on_term(signum, frame) -> None:
         terminated.append(signum)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the clean-up that follows is short
+        for sig in (signal.SIGTERM, signal.SIGHUP):  # once: the clean-up that follows is short
+            signal.signal(sig, signal.SIG_IGN)
         raise Terminated()
-    signal.signal(signal.SIGTERM, on_term)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_term)
     try:
         run_dir, failed = run(parse_langs(args.langs), settings, seed=args.seed, threads=args.threads,
                               out_base=out_base, quiet=args.quiet,
@@ -166,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "interrupted" in failed:
         print(f"{'terminated' if terminated else 'interrupted'}: the results of the tasks that finished are kept",
               file=sys.stderr)
-        return 143 if terminated else 130
+        return 128 + terminated[0] if terminated else 130
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
         return 1

@@ -39,7 +39,7 @@ from .parity import max_rel_each, rel_diff
 from .progress import Progress
 from .results import VARIANTS, ResultsFile, Row, series
 from .runners import RUNNERS, PortError, get_runner
-from .runners.base import MALLOC_TUNABLES, REPO
+from .runners.base import MALLOC_TUNABLES, REPO, clean_stale_temp, pid_alive
 from .schedule import round_order
 from .stats import Estimate, flops_per_step, median_ci, ratio_estimate
 from .workers import WorkerFailure, Workers
@@ -762,6 +762,26 @@ def pinned_cpus(pin: bool, threads: int) -> set[int] | None:
     return {cpus[-1]} if len(cpus) > 1 else None
 
 
+ENDINGS = ("finished", "interrupted", "failed", "abandoned")
+
+
+def close_dead_runs(base: Path, log: Callable[[str], None]) -> None:
+    """Run folders whose harness died without ending them (killed outright): their inputs are removed and they are
+    marked abandoned, so that no one reads them as finished or still running."""
+    for path in Path(base).glob("*/environment.json"):
+        try:
+            env = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        pid = env.get("pid")
+        if any(k in env for k in ENDINGS) or not isinstance(pid, int) or pid_alive(pid):
+            continue
+        shutil.rmtree(path.parent / "inputs", ignore_errors=True)
+        env["abandoned"] = datetime.now().isoformat(timespec="seconds")
+        write_environment(path.parent, env)
+        log(f"{path.parent.name}: its run ended without finishing (the harness was killed); marked abandoned")
+
+
 def new_run_dir(base: Path, quick: bool) -> Path:
     """results/<date-time>[-quick], with a counter when two runs start in the same second."""
     name = datetime.now().strftime("%Y%m%d-%H%M%S") + ("-quick" if quick else "")
@@ -804,10 +824,12 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
         log: Callable[[str], None] = print) -> tuple[Path, list[str]]:
     """Runs every task for every language; returns the run folder and the list of failures."""
     langs = ["python", *[lang for lang in langs if lang != "python"]]  # the reference is always there
+    clean_stale_temp(log)
+    close_dead_runs(out_base or REPO / "results", log)
     run_dir = new_run_dir(out_base or REPO / "results", settings.quick_version)
     results = ResultsFile(run_dir / "results.csv")
     cpus = pinned_cpus(pin, threads)
-    env = {"run_id": run_dir.name, "started": datetime.now().isoformat(timespec="seconds"), "seed": seed,
+    env = {"run_id": run_dir.name, "started": datetime.now().isoformat(timespec="seconds"), "pid": os.getpid(), "seed": seed,
            "threads": threads, "langs": langs, "settings": {k: v for k, v in settings.__dict__.items()},
            "machine": machine_record(),
            "malloc": {"GLIBC_TUNABLES": os.environ.get("GLIBC_TUNABLES", MALLOC_TUNABLES),

@@ -29,7 +29,7 @@ import numpy as np
 
 from .interchange import InterchangeError, read_arrays, read_info, write_arrays, write_config
 from .runners import PortError, Runner, get_runner
-from .runners.base import REPO, TaskResult
+from .runners.base import REPO, TEMP_PREFIX, TaskResult, child_setup
 
 READY, DONE, ERROR = "nnbench-ready", "nnbench-done", "nnbench-error"
 START_TIMEOUT = 120.0  # seconds for a worker to print nnbench-ready (Julia loads its code in about 1 s)
@@ -62,7 +62,7 @@ class Worker:
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                 errors="replace", bufsize=1, env=self.runner.environment(found, self.threads), cwd=REPO,
                 start_new_session=True,  # its own process group: killing it kills its children too
-                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+                preexec_fn=child_setup(cpus))
         except OSError as exc:
             raise WorkerFailure(self.lang, f"could not start its worker ({cmd[0]}): {exc}") from None
         threading.Thread(target=self._pump, daemon=True).start()
@@ -180,7 +180,7 @@ class Workers:
                  runners: Callable[[str], Runner] | None = None, max_timeout: float | None = None):
         self.threads, self.cpus, self.log, self.max_timeout = threads, cpus, log, max_timeout
         self.get_runner = runners if runners is not None else get_runner
-        self._scratch = tempfile.TemporaryDirectory(prefix="nnbench-workers-")
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}workers-")
         self.scratch = Path(self._scratch.name)
         self.workers: dict[str, Worker] = {}
         self.started: dict[str, int] = {}  # workers started per language

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -403,25 +405,58 @@ def test_a_disk_that_fills_during_a_run_ends_it_with_one_line(tmp_path, monkeypa
     assert not [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]
 
 
-def test_sigterm_stops_the_run_cleanly(tmp_path):
-    """A plain `kill` (a CI job's time limit) ends the run as Ctrl-C does: no worker left behind, what finished
-    kept, the run marked interrupted, a report written, exit code 143."""
+def python_workers() -> list[str]:
+    return [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]
+
+
+def run_until_a_worker_runs(out: Path) -> subprocess.Popen:
+    """`harness run` (Python's perceptron) in a process of its own, once its first worker has started."""
     proc = subprocess.Popen([sys.executable, "-m", "harness", "run", "--langs", "python", "--tasks", "perceptron",
-                             "--quiet", "--out", str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE,
+                             "--quiet", "--out", str(out)], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
-    while not [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]:
+    while not python_workers():
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
         time.sleep(0.2)
-    proc.terminate()
+    return proc
+
+
+@pytest.mark.parametrize("sig, name", [(signal.SIGTERM, "terminated"), (signal.SIGHUP, "terminated")])
+def test_sigterm_and_sighup_stop_the_run_cleanly(tmp_path, sig, name):
+    """A plain `kill` (a CI job's time limit) or a closed terminal ends the run as Ctrl-C does: no worker left
+    behind, what finished kept, the run marked interrupted, a report written, exit code 128 + the signal."""
+    proc = run_until_a_worker_runs(tmp_path)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
-    assert "terminated: the results of the tasks that finished are kept" in err
-    assert not [p for p in os.popen("ps -eo args").read().splitlines() if "python_impl.entry --worker" in p]
+    assert proc.returncode == 128 + sig, err
+    assert f"{name}: the results of the tasks that finished are kept" in err
+    assert not python_workers()
     run_dir = next(tmp_path.iterdir())
     env = json.loads((run_dir / "environment.json").read_text())
     assert "interrupted" in env and "finished" not in env
     assert (run_dir / "report.md").exists() and not (run_dir / "inputs").exists()
+
+
+def test_a_harness_killed_outright_takes_its_workers_along_and_the_next_run_tidies_up(tmp_path):
+    """SIGKILL cannot be caught: the ports die with the harness all the same (a parent-death signal), and the next
+    run removes what the dead one left (its temporary folders, its inputs) and marks it abandoned."""
+    proc = run_until_a_worker_runs(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while python_workers():
+        assert time.monotonic() < deadline, python_workers()
+        time.sleep(0.2)
+    dead = next(tmp_path.iterdir())
+    (dead / "inputs").mkdir(exist_ok=True)
+    left = Path(tempfile.gettempdir()) / f"nnbench-{proc.pid}-workers-test"
+    left.mkdir()
+    logged = []
+    run(["python"], small_settings("perceptron"), out_base=tmp_path, quiet=True, log=logged.append)
+    env = json.loads((dead / "environment.json").read_text())
+    assert "abandoned" in env and "finished" not in env and not (dead / "inputs").exists()
+    assert not left.exists()
+    assert any("marked abandoned" in m for m in logged)
 
 
 # --- the report, from the CSV alone --------------------------------------------------------------------------

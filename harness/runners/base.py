@@ -6,9 +6,12 @@ results) lives here, so adding a language is adding one small file.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -105,7 +108,7 @@ class Runner:
             raise PortError(self.name, self.missing_reason())
         tmp = None
         if keep_dir is None:
-            tmp = tempfile.TemporaryDirectory(prefix=f"nnbench-{self.name}-")
+            tmp = tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{self.name}-")
             task_dir = Path(tmp.name)
         else:
             task_dir = Path(keep_dir)
@@ -130,7 +133,7 @@ class Runner:
         try:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     env=self.environment(found, threads), cwd=REPO, text=True, errors="replace",
-                                    start_new_session=True)
+                                    start_new_session=True, preexec_fn=child_setup())
         except OSError as exc:
             raise PortError(self.name, f"could not start {cmd[0]}: {exc}") from None
 
@@ -195,6 +198,50 @@ def which(*names: str) -> str | None:
 # thresholds keep freed memory for reuse. A GLIBC_TUNABLES of the user's own (even empty) is kept instead.
 MALLOC_TUNABLES = ("glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456:"
                    "glibc.malloc.top_pad=67108864")
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+TEMP_PREFIX = f"nnbench-{os.getpid()}-"  # temporary folders name the harness's process: see clean_stale_temp
+
+
+def child_setup(cpus: set[int] | None = None) -> Callable[[], None]:
+    """What a port's process does before it starts: on Linux, ask to be killed when the harness dies, however it
+    dies (even SIGKILL: a parent-death signal); and run on `cpus` when given. The parent-death signal follows
+    the thread that started the process, so only processes started by the main thread ask for it."""
+    main = threading.current_thread() is threading.main_thread()
+    libc = None
+    if main and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+        except OSError:
+            libc = None
+
+    def setup() -> None:
+        if libc is not None:
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+    return setup
+
+
+def clean_stale_temp(log: Callable[[str], None] = lambda message: None) -> None:
+    """Removes the temporary folders of harness processes that are gone (a run killed outright leaves them)."""
+    for folder in Path(tempfile.gettempdir()).glob("nnbench-*-*"):
+        pid = folder.name.split("-")[1]
+        if not pid.isdigit() or pid_alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        log(f"removed {folder}, left by a run that ended without cleaning up")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def bad_override(var: str, program: str) -> str:
