@@ -15,6 +15,7 @@ include("layers.jl")
 include("gradient.jl")
 include("perceptron.jl")
 include("two_layer_net.jl")
+include("fused.jl")
 include("train.jl")
 
 # --- inputs and config, with clear errors ----------------------------------------------------------------
@@ -79,6 +80,16 @@ function check_samples(x::Matrix{Float64}, params, t)
 end
 
 seconds(start::UInt64) = (time_ns() - start) / 1e9
+
+"The config's `variant`: `layers` (the book's structure; the default) or `fused` (fused.jl)."
+function variant(config::AbstractDict)
+    v = get(config, "variant", "layers")
+    v in ("layers", "fused") || throw(TaskError("unknown variant '$v' (expected layers or fused)"))
+    return v
+end
+
+"The variant's network on the parameters (shared, not copied)."
+make_net(variant::String, params::Params) = variant == "fused" ? FusedNet(params) : TwoLayerNet(params)
 
 "A NamedTuple's entries as String => value pairs."
 named(nt::NamedTuple) = [String(k) => v for (k, v) in pairs(nt)]
@@ -211,6 +222,7 @@ function task_layers(config, inputs)
 end
 
 function task_perceptron(config, inputs)
+    train_run = variant(config) == "fused" ? train_perceptron_fused : Perceptron.train
     epochs, lr, repeats = setting(config, "epochs", Int), setting(config, "lr", Float64), setting(config, "repeats", Int)
     x, y = input(inputs, "x", Matrix{Float64}), input(inputs, "y", Vector{Float64})
     W0, b0 = input(inputs, "W", Vector{Float64}), input(inputs, "b", Float64)
@@ -218,12 +230,12 @@ function task_perceptron(config, inputs)
     # compiled with this function, before the clock starts, and first_time would miss the compilation.
     # (The dynamic dispatch costs well under a microsecond against a whole run of many epochs.)
     start = time_ns()
-    result = Base.invokelatest(Perceptron.train, W0, b0, x, y, epochs, lr)
+    result = Base.invokelatest(train_run, W0, b0, x, y, epochs, lr)
     first = seconds(start)
     times = Vector{Float64}(undef, repeats)
     for r in 1:repeats
         start = time_ns()
-        result = Base.invokelatest(Perceptron.train, W0, b0, x, y, epochs, lr)
+        result = Base.invokelatest(train_run, W0, b0, x, y, epochs, lr)
         times[r] = seconds(start)
     end
     W, b, losses, solved = result
@@ -244,21 +256,23 @@ function load_training(inputs, params)
     return (x_train=x_train, t_train=t_train, x_test=x_test, t_test=t_test, batches=batches)
 end
 
+"The `train` task with the config's variant's step (the accuracies are the layered net's, untimed)."
 function task_train(config, inputs)
     lr, eval_every = setting(config, "lr", Float64), setting(config, "eval_every", Int)
     eval_every >= 1 || throw(TaskError("eval_every must be at least 1"))
-    net = TwoLayerNet(read_params(inputs))
+    net = make_net(variant(config), read_params(inputs))
     d = load_training(inputs, net.params)
+    net isa FusedNet && buffers!(net, size(d.batches, 1))   # made now, not in the first timed step
     iters = size(d.batches, 2)
     progress(i) = (println("progress $i $iters"); flush(stdout))
     result = train(net, d.x_train, d.t_train, d.x_test, d.t_test, d.batches, lr, eval_every, progress)
     return Results(named(result)..., named(net.params)...), NO_INFO
 end
 
-"One training step timed alone: in a fresh process, the first call, compilation included."
+"One training step (of the config's variant) timed alone: in a fresh process, the first call, compilation included."
 function task_first_step(config, inputs)
     lr = setting(config, "lr", Float64)
-    net = TwoLayerNet(read_params(inputs))
+    net = make_net(variant(config), read_params(inputs))
     x, t = input(inputs, "x", Matrix{Float64}), targets(input(inputs, "t", Vector{Int64}))
     check_samples(x, net.params, t)
     # A dynamic call (invokelatest): the step is compiled at this call, so the time includes the JIT (a static
@@ -272,24 +286,32 @@ end
 # --- worker tasks: state kept between requests (docs/interchange.md, "Workers") -----------------------------
 const STATE = Dict{String, Any}()
 
-function held(name::String)
-    haskey(STATE, name) || throw(TaskError("no $name run is held: $(name)_begin must come first"))
-    return STATE[name]
+"STATE[key], or the error `why` (what is not held, and which request must come first)."
+function held(key::String, why::String)
+    haskey(STATE, key) || throw(TaskError(why))
+    return STATE[key]
 end
 
-"""Holds the network, the data and the batch sequence for the train_steps requests that follow; `first` (0 unless
-given) is the number of steps already done, when a new worker takes over a run from another."""
+"The held training run of the config's variant: one per variant, so that a worker can hold both at once."
+train_key(config) = "train_" * variant(config)
+held_train(config) = held(train_key(config), "no train run of variant $(variant(config)) is held: " *
+                                             "train_begin (variant $(variant(config))) must come first")
+
+"""Holds the network, the data and the batch sequence for the train_steps requests that follow, under the config's
+variant; `first` (0 unless given) is the number of steps already done, when a new worker takes over a run from
+another."""
 function task_train_begin(config, inputs)
-    net = TwoLayerNet(read_params(inputs))
+    net = make_net(variant(config), read_params(inputs))
     first = haskey(config, "first") ? setting(config, "first", Int) : 0
-    STATE["train"] = (net=net, data=load_training(inputs, net.params), lr=setting(config, "lr", Float64),
-                      done=Ref(first))
+    data = load_training(inputs, net.params)
+    net isa FusedNet && buffers!(net, size(data.batches, 1))   # made now, not in the first timed step
+    STATE[train_key(config)] = (net=net, data=data, lr=setting(config, "lr", Float64), done=Ref(first))
     return Results(), NO_INFO
 end
 
 "Steps first+1 .. first+steps of the held training run (first is 0-based); the accuracies too with evaluate 1."
 function task_train_steps(config, inputs)
-    s = held("train")
+    s = held_train(config)
     first, steps = setting(config, "first", Int), setting(config, "steps", Int)
     iters = size(s.data.batches, 2)
     (first == s.done[] && steps >= 1 && first + steps <= iters) ||
@@ -305,20 +327,25 @@ function task_train_steps(config, inputs)
     return out, NO_INFO
 end
 
-"The trained parameters; the held training run is dropped."
+"The trained parameters; the held training run (of the config's variant) is dropped."
 function task_train_end(config, inputs)
-    s = held("train")
-    delete!(STATE, "train")
+    s = held_train(config)
+    delete!(STATE, train_key(config))
     return Results(named(s.net.params)...), NO_INFO
 end
 
-"Holds one case's parameters and batch, under the name `case_id`, for the bench_round requests that follow."
+"""Holds one case's parameters, batch and variant, under the name `case_id`, for the bench_round requests that
+follow. A fused case also holds its FusedNet, buffers made, whose parameters every round resets."""
 function task_bench_begin(config, inputs)
+    v = variant(config)
     params = read_params(inputs)
     x, t = input(inputs, "x", Matrix{Float64}), targets(input(inputs, "t", Vector{Int64}))
     check_samples(x, params, t)
+    fused = v == "fused" ? FusedNet(map(copy, params)) : nothing
+    fused === nothing || buffers!(fused, size(x, 2))
     cases = get!(() -> Dict{String, Any}(), STATE, "bench")
-    cases[setting(config, "case_id", String)] = (params=params, x=x, t=t, lr=setting(config, "lr", Float64))
+    cases[setting(config, "case_id", String)] = (params=params, x=x, t=t, lr=setting(config, "lr", Float64),
+                                                 variant=v, fused=fused)
     return Results(), NO_INFO
 end
 
@@ -328,22 +355,33 @@ end
 products."""
 function task_bench_round(config, inputs)
     case = setting(config, "case_id", String)
-    s = get(held("bench"), case, nothing)
-    s === nothing && throw(TaskError("no bench case '$case' is held: bench_begin must come first"))
+    why = "no bench case '$case' is held: bench_begin must come first"
+    s = get(held("bench", why), case, nothing)
+    s === nothing && throw(TaskError(why))
+    # the held case's variant; a `variant` key, if given, must name it
+    haskey(config, "variant") && variant(config) != s.variant &&
+        throw(TaskError("bench case '$case' holds variant $(s.variant), not $(variant(config))"))
     warmup, inner = setting(config, "warmup", Int), setting(config, "inner", Int)
     (warmup >= 0 && inner >= 1) || throw(TaskError("warmup must be at least 0 and inner at least 1"))
-    net = TwoLayerNet(map(copy, s.params))
+    if s.variant == "fused"
+        net = s.fused
+        map(copyto!, net.params, s.params)   # from the held parameters, into the arrays the buffers go with
+    else
+        net = TwoLayerNet(map(copy, s.params))
+    end
     step_time = Base.invokelatest(time_steps, net, s.x, s.t, s.lr, warmup, inner)
     blas_time, products = Base.invokelatest(time_products, s.params.W1, s.params.W2, s.x, warmup, inner)
     out = Results("step_time" => step_time, "blas_time" => blas_time)
     if get(config, "verify", "0") == "1"
-        merge!(out, Results(named(net.params)..., named(products)...))
+        # (copies: a fused case's arrays are its held net's, which the next round overwrites)
+        merge!(out, Results(named(map(copy, net.params))..., named(products)...))
     end
     return out, NO_INFO
 end
 
 "`warmup` untimed steps, then `inner` consecutive timed steps: seconds per step."
-function time_steps(net::TwoLayerNet, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64, warmup::Int, inner::Int)
+function time_steps(net::Union{TwoLayerNet, FusedNet}, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64,
+                    warmup::Int, inner::Int)
     for _ in 1:warmup
         sgd_step(net, x, t, lr)
     end

@@ -4,16 +4,13 @@
 # Python reference's (x is D×N, W is M×D), and x·W + b becomes W*x .+ b (docs/interchange.md).
 #
 # Each layer is a mutable struct with `forward` and `backward` methods (one generic function, dispatched on
-# the layer type). A layer keeps what backward needs and owns the buffers it writes its results into, so a
-# training step that repeats with the same batch size allocates nothing: the returned arrays belong to the
-# layer and are overwritten by its next call.
+# the layer type). A layer keeps what backward needs and makes new arrays for its results, as the reference's
+# layers do (docs/porting.md: the layered variant has no performance rewrites). The fused step, with buffers
+# made once and no layers, is in fused.jl.
 
 using LinearAlgebra
 
 const EMPTY = Matrix{Float64}(undef, 0, 0)
-
-"`buf` if it is an m×n matrix already, else a new one (buffers follow the batch size)."
-@inline reuse(buf::Matrix{Float64}, m::Integer, n::Integer) = size(buf) == (m, n) ? buf : Matrix{Float64}(undef, m, n)
 
 abstract type Layer end
 
@@ -32,7 +29,7 @@ function forward(layer::MatMul, x::Matrix{Float64})
 end
 
 function backward(layer::MatMul, dout::Matrix{Float64})
-    mul!(layer.dW, dout, layer.x')     # dW = dout·xᵀ   (Python: xᵀ·dout)
+    layer.dW = dout * layer.x'         # dW = dout·xᵀ   (Python: xᵀ·dout)
     return layer.W' * dout             # dx = Wᵀ·dout   (Python: dout·Wᵀ)
 end
 
@@ -61,24 +58,21 @@ backward(layer::Mul, dout::Matrix{Float64}) = (dout .* layer.y, dout .* layer.x)
 # ---------------------------------------------------------------------------------------------------------
 "out = max(x, 0); the gradient at exactly 0 is 0 (the book masks x <= 0)."
 mutable struct Relu <: Layer
-    mask::Matrix{Bool}
-    out::Matrix{Float64}
-    dx::Matrix{Float64}
+    mask::BitMatrix
 end
-Relu() = Relu(Matrix{Bool}(undef, 0, 0), EMPTY, EMPTY)
+Relu() = Relu(falses(0, 0))
 
 function forward(layer::Relu, x::Matrix{Float64})
-    size(layer.mask) == size(x) || (layer.mask = Matrix{Bool}(undef, size(x)))
-    layer.out = reuse(layer.out, size(x)...)
-    layer.mask .= x .<= 0
-    layer.out .= ifelse.(layer.mask, 0.0, x)
-    return layer.out
+    layer.mask = x .<= 0
+    out = copy(x)
+    out[layer.mask] .= 0.0
+    return out
 end
 
 function backward(layer::Relu, dout::Matrix{Float64})
-    layer.dx = reuse(layer.dx, size(dout)...)
-    layer.dx .= ifelse.(layer.mask, 0.0, dout)
-    return layer.dx
+    dx = copy(dout)
+    dx[layer.mask] .= 0.0
+    return dx
 end
 
 # ---------------------------------------------------------------------------------------------------------
@@ -104,27 +98,21 @@ mutable struct Affine <: Layer
     W::Matrix{Float64}     # M×D
     b::Vector{Float64}     # M
     x::Matrix{Float64}     # D×N, the last input (not copied)
-    out::Matrix{Float64}   # M×N
-    dx::Matrix{Float64}    # D×N
     dW::Matrix{Float64}    # M×D
     db::Vector{Float64}    # M
 end
-Affine(W::Matrix{Float64}, b::Vector{Float64}) = Affine(W, b, EMPTY, EMPTY, EMPTY, zero(W), zero(b))
+Affine(W::Matrix{Float64}, b::Vector{Float64}) = Affine(W, b, EMPTY, zero(W), zero(b))
 
 function forward(layer::Affine, x::Matrix{Float64})
     layer.x = x
-    layer.out = reuse(layer.out, size(layer.W, 1), size(x, 2))
-    mul!(layer.out, layer.W, x)
-    layer.out .+= layer.b
-    return layer.out
+    return layer.W * x .+ layer.b
 end
 
 function backward(layer::Affine, dout::Matrix{Float64})
-    layer.dx = reuse(layer.dx, size(layer.W, 2), size(dout, 2))
-    mul!(layer.dx, layer.W', dout)      # dx = Wᵀ·dout  (Python: dout·Wᵀ)
-    mul!(layer.dW, dout, layer.x')      # dW = dout·xᵀ  (Python: xᵀ·dout)
-    sum!(layer.db, dout)                # db = Σ over the samples
-    return layer.dx
+    dx = layer.W' * dout                # dx = Wᵀ·dout  (Python: dout·Wᵀ)
+    layer.dW = dout * layer.x'          # dW = dout·xᵀ  (Python: xᵀ·dout)
+    layer.db = vec(sum(dout, dims=2))   # db = Σ over the samples
+    return dx
 end
 
 # ---------------------------------------------------------------------------------------------------------
@@ -140,67 +128,31 @@ function log_softmax(x::AbstractMatrix{Float64})
     return shifted .- log.(sum(exp.(shifted), dims=1))
 end
 
-"""Targets as a one-hot C×N matrix, written into `buf`: integer labels (1-based, one per sample) are
-expanded; a one-hot matrix is copied as it is."""
-function one_hot!(buf::Matrix{Float64}, t::AbstractVector{<:Integer}, classes::Integer)
-    buf = reuse(buf, classes, length(t))
-    fill!(buf, 0.0)
+"Integer labels (N, 1-based) to a one-hot float64 matrix (classes×N); one-hot input is returned as it is."
+function one_hot(t::AbstractVector{<:Integer}, classes::Integer)
+    out = zeros(classes, length(t))
     for (j, label) in enumerate(t)   # bounds-checked: a label outside 1:classes is an error
-        buf[label, j] = 1.0
+        out[label, j] = 1.0
     end
-    return buf
+    return out
 end
-function one_hot!(buf::Matrix{Float64}, t::AbstractMatrix{Float64}, classes::Integer)
-    size(t, 1) == classes || throw(DimensionMismatch("one-hot targets have $(size(t, 1)) classes, scores $classes"))
-    buf = reuse(buf, size(t)...)
-    return copyto!(buf, t)
-end
-one_hot(t, classes::Integer) = one_hot!(EMPTY, t, classes)
+one_hot(t::AbstractMatrix{Float64}, classes::Integer) = t
 
 """Softmax followed by the mean cross-entropy over the batch.
 
-Accepts one-hot targets (C×N) or integer labels (N, 1-based). Backward is (y - t) / N. The forward pass
-computes the softmax and the exact log-sum-exp cross-entropy in one sweep over each column, the same
-arithmetic as `softmax` and `log_softmax` above."""
+Accepts one-hot targets (C×N) or integer labels (N, 1-based). Backward is (y - t) / N."""
 mutable struct SoftmaxWithLoss <: Layer
     y::Matrix{Float64}
     t::Matrix{Float64}
-    dx::Matrix{Float64}
     loss::Float64
 end
-SoftmaxWithLoss() = SoftmaxWithLoss(EMPTY, EMPTY, EMPTY, NaN)
+SoftmaxWithLoss() = SoftmaxWithLoss(EMPTY, EMPTY, NaN)
 
 function forward(layer::SoftmaxWithLoss, x::Matrix{Float64}, t::AbstractVecOrMat)
-    classes, n = size(x)
-    size(t, ndims(t)) == n || throw(DimensionMismatch("$(size(t, ndims(t))) targets for $n samples"))
-    layer.t = one_hot!(layer.t, t, classes)
-    y = layer.y = reuse(layer.y, classes, n)
-    T = layer.t
-    total = 0.0
-    @inbounds for j in 1:n
-        m = -Inf
-        for i in 1:classes
-            m = max(m, x[i, j])
-        end
-        s = 0.0
-        for i in 1:classes
-            e = exp(x[i, j] - m)
-            y[i, j] = e
-            s += e
-        end
-        logs = log(s)
-        for i in 1:classes
-            y[i, j] /= s
-            total += T[i, j] * ((x[i, j] - m) - logs)   # t · log_softmax(x)
-        end
-    end
-    layer.loss = -total / n
+    layer.t = one_hot(t, size(x, 1))
+    layer.y = softmax(x)
+    layer.loss = -sum(layer.t .* log_softmax(x)) / size(x, 2)
     return layer.loss
 end
 
-function backward(layer::SoftmaxWithLoss, dout::Real=1.0)
-    n = size(layer.t, 2)
-    layer.dx = reuse(layer.dx, size(layer.y)...)
-    layer.dx .= dout .* (layer.y .- layer.t) ./ n
-    return layer.dx
-end
+backward(layer::SoftmaxWithLoss, dout::Real=1.0) = dout .* (layer.y .- layer.t) ./ size(layer.t, 2)

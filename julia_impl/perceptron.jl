@@ -43,30 +43,25 @@ predict(W, b::Float64, X) = Float64.(forward(W, b, X)[2] .> 0.5)
 
 Full-batch gradient descent for `epochs` epochs, from copies of W and b. losses[e] is E before update e, and
 solved_epoch is the number of updates after which all inputs are first classified correctly (-1 if never).
-The loop works in place in buffers made once (the same arithmetic as forward/backward above).
+(The fused loop, without forward/backward, is fused.jl's train_perceptron_fused.)
 """
 function train(W0::AbstractVector{Float64}, b0::Float64, X::AbstractMatrix{Float64}, Y::AbstractVector{Float64},
                epochs::Integer, lr::Float64)
     W = Vector{Float64}(W0)
     b = b0
-    n = size(X, 2)
-    Z, A, dZ, dW = zeros(n), zeros(n), zeros(n), zeros(length(W))
     losses = Vector{Float64}(undef, epochs)
     solved = -1
     for epoch in 1:epochs
-        mul!(Z, X', W)
-        Z .+= b
-        A .= sigmoid.(Z)
-        if solved < 0 && all(i -> (A[i] > 0.5) == (Y[i] > 0.5), eachindex(A, Y))
+        Z, A = forward(W, b, X)
+        if solved < 0 && all((A .> 0.5) .== (Y .> 0.5))
             solved = epoch - 1
         end
-        losses[epoch] = 0.5 * sum(i -> abs2(A[i] - Y[i]), eachindex(A, Y))
-        dZ .= (A .- Y) .* A .* (1.0 .- A)
-        mul!(dW, X, dZ)
+        losses[epoch] = 0.5 * sum(abs2, A .- Y)
+        dW, db = backward(A, X, Y)
         W .-= lr .* dW
-        b -= lr * sum(dZ)
+        b -= lr * db
     end
-    if solved < 0 && predict(W, b, X) == (Y .> 0.5)
+    if solved < 0 && all(predict(W, b, X) .== (Y .> 0.5))
         solved = epochs
     end
     return W, b, losses, solved

@@ -13,8 +13,9 @@ end
 
 One step on each column of `batches` (1-based sample indices, one batch per column). Returns each step's batch
 loss and its time (gradient + update, measured with the monotonic clock time_ns; the gather is not timed).
+`net` is a TwoLayerNet or a FusedNet (fused.jl): the step is its sgd_step method.
 """
-function train_steps(net::TwoLayerNet, x_train::Matrix{Float64}, t_train::AbstractVector{<:Integer},
+function train_steps(net::Union{TwoLayerNet, FusedNet}, x_train::Matrix{Float64}, t_train::AbstractVector{<:Integer},
                      batches::AbstractMatrix{<:Integer}, lr::Float64)
     n = size(batches, 2)
     losses = Vector{Float64}(undef, n)
@@ -39,7 +40,7 @@ Trains on the samples batches[:, i] (1-based column indices; one batch per colum
 Records the batch loss and the time of every step (train_steps) and the train/test accuracy after every
 `eval_every` steps and after the last.
 """
-function train(net::TwoLayerNet, x_train::Matrix{Float64}, t_train::AbstractVector{<:Integer},
+function train(net::Union{TwoLayerNet, FusedNet}, x_train::Matrix{Float64}, t_train::AbstractVector{<:Integer},
                x_test::Matrix{Float64}, t_test::AbstractVector{<:Integer}, batches::AbstractMatrix{<:Integer},
                lr::Float64, eval_every::Integer, progress=nothing)
     iters = size(batches, 2)
