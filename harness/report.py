@@ -245,8 +245,8 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               "but a language that allocates more can suffer more from a busy neighbour; the confidence intervals say how "
               "sure each ratio is, and the anomalies above which cases to read with care.",
               "- Each language links its own OpenBLAS build (see the table above): the BLAS floor column shows what that alone costs.",
-              "- Each BLAS floor does the products the way that language's step does: Julia into buffers made once (in place, "
-              "as its layers do), the others allocating a new result for each product.",
+              "- Each BLAS floor does the products the way that language's fused step does: Julia into buffers made once (in "
+              "place), the others allocating a new result for each product.",
               "- Python's step includes NumPy's per-call overhead; the ports' steps include their interpreters' (Scilab, Octave).",
               "- The training loss is recorded from each step's own forward pass, before the update (the book records it after).",
               "- The batch gather is outside the timed step in every language.",

@@ -392,8 +392,8 @@ function time_steps(net::Union{TwoLayerNet, FusedNet}, x::Matrix{Float64}, t::Ab
     return seconds(start) / inner
 end
 
-"""The step's six matrix products alone, with the step's shapes, into buffers made once (as the step's
-layers do): forward x·W1, h·W2; backward dy·W2ᵀ, hᵀ·dy, dh·W1ᵀ, xᵀ·dh (Python's names; here transposed).
+"""The step's six matrix products alone, with the step's shapes, into buffers made once (as the fused step
+does: the floor is the products' own cost, without allocation): forward x·W1, h·W2; backward dy·W2ᵀ, hᵀ·dy, dh·W1ᵀ, xᵀ·dh (Python's names; here transposed).
 Returns seconds per set of six, and the products (named as Python's, logically the same arrays)."""
 function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float64}, warmup::Int, inner::Int)
     h = W1 * x
