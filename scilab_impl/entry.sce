@@ -2,7 +2,9 @@
 //     scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args TASK_FOLDER    (one task)
 //     scilab-cli -nb -nouserstartup -f scilab_impl/entry.sce -args --worker       (a worker: requests on stdin)
 // Mirrors python_impl/entry.py. Inputs arrive one sample per column (the transpose of the Python arrays);
-// class labels and mini-batch rows arrive 0-based and become 1-based here, once.
+// class labels and mini-batch rows arrive 0-based and become 1-based here, once. The training tasks run the
+// variant the config names (docs/porting.md): the book's layers (two_layer_net.sci, train.sci) or the fused step
+// (fused.sci).
 
 funcprot(0);
 
@@ -18,6 +20,18 @@ function need_inputs(inputs, names)
         if ~isfield(inputs, name) then
             error(msprintf("the input has no ''%s'' (this task needs %s)", name, strcat(names, ", ")));
         end
+    end
+endfunction
+
+// The variant a task runs (config key variant, docs/interchange.md): "layers", the book's layer objects (the
+// default), or "fused", the inline step of fused.sci.
+function variant = config_variant(config)
+    variant = "layers";
+    if isfield(config, "variant") then
+        variant = config.variant;
+    end
+    if and(variant <> ["layers", "fused"]) then
+        error(msprintf("unknown variant ''%s'' (expected layers or fused)", variant));
     end
 endfunction
 
@@ -220,13 +234,17 @@ function [result, ndim_of] = task_perceptron(config, inputs, ndim_of, out_dir)
     y = matrix(inputs.y, 1, -1);
     W0 = inputs.W;
     b0 = inputs.b;
+    train_fn = perceptron_train;
+    if config_variant(config) == "fused" then
+        train_fn = fused_perceptron_train;
+    end
     times = zeros(repeats, 1);
     tic();
-    [W, b, losses, solved] = perceptron_train(W0, b0, x, y, epochs, lr);
+    [W, b, losses, solved] = train_fn(W0, b0, x, y, epochs, lr);
     first = wall_toc();
     for r = 1:repeats
         tic();
-        [W, b, losses, solved] = perceptron_train(W0, b0, x, y, epochs, lr);
+        [W, b, losses, solved] = train_fn(W0, b0, x, y, epochs, lr);
         times(r) = wall_toc();
     end
     result = struct("W", W, "b", b, "losses", losses, "solved_epoch", solved, "first_time", first, "times", times);
@@ -245,118 +263,137 @@ function data = load_training(inputs)
                   "batches", double(inputs.batches) + 1);  // B x I: the samples of step i are column i
 endfunction
 
-function [result, ndim_of] = task_train(config, inputs, ndim_of, out_dir)
-    net = TwoLayerNet(param_inputs(inputs));
-    data = load_training(inputs);
-    [result, net] = train(net, data.x_train, data.t_train, data.x_test, data.t_test, data.batches, ..
-                          strtod(config.lr), strtod(config.eval_every), progress);
+// The network's parameters added to a result, and their numbers of dimensions to ndim_of; model is a
+// variant's (variant_model).
+function [result, ndim_of] = with_params(result, ndim_of, model)
+    params = model_params(model);
     for name = PARAM_NAMES()
-        result(name) = net_param(net, name);
-    end
-    ndim_of = struct("W1", 2, "b1", 1, "W2", 2, "b2", 1, "loss", 1, "step_times", 1, "train_acc", 1, "test_acc", 1);
-endfunction
-
-// The network's parameters added to a result, and their numbers of dimensions to ndim_of.
-function [result, ndim_of] = with_params(result, ndim_of, net)
-    for name = PARAM_NAMES()
-        result(name) = net_param(net, name);
+        result(name) = params(name);
     end
     ndim_of.W1 = 2; ndim_of.b1 = 1; ndim_of.W2 = 2; ndim_of.b2 = 1;
+endfunction
+
+function [result, ndim_of] = task_train(config, inputs, ndim_of, out_dir)
+    [model, step_fn] = variant_model(param_inputs(inputs), config_variant(config));
+    data = load_training(inputs);
+    [result, model] = train(model, step_fn, data.x_train, data.t_train, data.x_test, data.t_test, data.batches, ..
+                            strtod(config.lr), strtod(config.eval_every), progress);
+    ndim_of = struct("loss", 1, "step_times", 1, "train_acc", 1, "test_acc", 1);
+    [result, ndim_of] = with_params(result, ndim_of, model);
 endfunction
 
 // One training step timed alone: in a fresh process, the first call.
 function [result, ndim_of] = task_first_step(config, inputs)
     need_inputs(inputs, ["x", "t"]);
-    net = TwoLayerNet(param_inputs(inputs));
+    [model, step_fn] = variant_model(param_inputs(inputs), config_variant(config));
     t = labels_row(inputs.t);
     tic();
-    [loss, net] = sgd_step(net, inputs.x, t, strtod(config.lr));
+    [loss, model] = step_fn(model, inputs.x, t, strtod(config.lr));
     result = struct("first_step", wall_toc());
-    [result, ndim_of] = with_params(result, struct("first_step", 0), net);
+    [result, ndim_of] = with_params(result, struct("first_step", 0), model);
 endfunction
 
-// What a begin request (train_begin, bench_begin) holds, with a clear error when it did not come first.
-function held = held_run(state, name, begin)
-    if ~isfield(state, name) | typeof(state(name)) <> "st" then
-        error(msprintf("nothing is held for %s: %s must come first", name, begin));
+// What a begin request (train_begin, bench_begin) holds under the name key, with a clear error when it did not
+// come first (asking: the request and its variant, or its case, for the message).
+function held = held_run(state, key, asking, begin)
+    if ~isfield(state, key) | typeof(state(key)) <> "st" then
+        error(msprintf("%s before %s: nothing is held", asking, begin));
     end
-    held = state(name);
+    held = state(key);
 endfunction
 
-// Holds the network, the data and the batch sequence for the train_steps requests that follow; first (0 unless
-// given) is the number of steps already done, when a new worker takes over a run from another.
+// The name a held training run of a variant is kept under in the worker's state: a worker holds one run of
+// each variant at a time.
+function key = train_key(variant)
+    key = "train_" + variant;
+endfunction
+
+// Holds the model (the variant's: a layered net or the fused step's parameters), the data and the batch
+// sequence for the train_steps requests that follow; first (0 unless given) is the number of steps already
+// done, when a new worker takes over a run from another.
 function [result, ndim_of, state] = task_train_begin(config, inputs, state)
+    variant = config_variant(config);
     held = load_training(inputs);
-    held.net = TwoLayerNet(param_inputs(inputs));
+    [model, step_fn] = variant_model(param_inputs(inputs), variant);
+    held.model = model;
+    held.step_fn = step_fn;
     held.lr = strtod(config.lr);
     held.done = 0;
     if isfield(config, "first") then
         held.done = strtod(config.first);
     end
-    state.train = held;
+    state(train_key(variant)) = held;
     result = struct();
     ndim_of = struct();
 endfunction
 
-// Steps first+1 .. first+steps of the held training run (first is 0-based); the accuracies too with evaluate 1.
+// Steps first+1 .. first+steps of the held training run of the variant (first is 0-based); the accuracies too
+// with evaluate 1.
 function [result, ndim_of, state] = task_train_steps(config, state)
-    held = held_run(state, "train", "train_begin");
+    variant = config_variant(config);
+    held = held_run(state, train_key(variant), "train_steps (variant " + variant + ")", ..
+                    "train_begin (variant " + variant + ")");
     first = strtod(config.first);
     steps = strtod(config.steps);
     iters = size(held.batches, 2);
     if first <> held.done | steps < 1 | first + steps > iters then
         error(msprintf("steps %d..%d do not follow the %d done (of %d)", first, first + steps - 1, held.done, iters));
     end
-    [losses, step_times, net] = train_steps(held.net, held.x_train, held.t_train, ..
-                                            held.batches(:, first + 1:first + steps), held.lr);
-    held.net = net;
+    [losses, step_times, model] = train_steps(held.model, held.step_fn, held.x_train, held.t_train, ..
+                                              held.batches(:, first + 1:first + steps), held.lr);
+    held.model = model;
     held.done = first + steps;
     result = struct("loss", losses, "step_times", step_times);
     ndim_of = struct("loss", 1, "step_times", 1);
     if isfield(config, "evaluate") & config.evaluate == "1" then
-        result.train_acc = TwoLayerNet_accuracy(net, held.x_train, held.t_train);
-        result.test_acc = TwoLayerNet_accuracy(net, held.x_test, held.t_test);
+        result.train_acc = model_accuracy(model, held.x_train, held.t_train);
+        result.test_acc = model_accuracy(model, held.x_test, held.t_test);
         ndim_of.train_acc = 0;
         ndim_of.test_acc = 0;
     end
-    state.train = held;
+    state(train_key(variant)) = held;
 endfunction
 
-// The trained parameters; the held training run is dropped.
-function [result, ndim_of, state] = task_train_end(state)
-    held = held_run(state, "train", "train_begin");
-    state.train = [];  // dropped (Scilab structs have no rmfield)
-    [result, ndim_of] = with_params(struct(), struct(), held.net);
+// The trained parameters of the variant's held run; the run is dropped.
+function [result, ndim_of, state] = task_train_end(config, state)
+    variant = config_variant(config);
+    held = held_run(state, train_key(variant), "train_end (variant " + variant + ")", ..
+                    "train_begin (variant " + variant + ")");
+    state(train_key(variant)) = [];  // dropped (Scilab structs have no rmfield)
+    [result, ndim_of] = with_params(struct(), struct(), held.model);
 endfunction
 
-// Holds one case's parameters and batch, under the name config.case_id, for the bench_round requests that
-// follow.
+// Holds one case's parameters, batch and variant, under the name config.case_id, for the bench_round requests
+// that follow.
 function [result, ndim_of, state] = task_bench_begin(config, inputs, state)
     need_inputs(inputs, ["x", "t"]);
     state("bench_" + config.case_id) = struct("params", param_inputs(inputs), "x", inputs.x, "t", labels_row(inputs.t), ..
-                         "lr", strtod(config.lr));
+                         "lr", strtod(config.lr), "variant", config_variant(config));
     result = struct();
     ndim_of = struct();
 endfunction
 
-// One round of the held case config.case_id: from its parameters, warmup untimed steps then inner timed
-// steps (step_time, per step); then the step's six matrix products alone, warmup times untimed and inner
-// times timed (blas_time, per step). With verify 1, also what they computed: the parameters after the steps,
-// and the six products.
+// One round of the held case config.case_id, with its variant's step: from its parameters, warmup untimed
+// steps then inner timed steps (step_time, per step); then the step's six matrix products alone, warmup times
+// untimed and inner times timed (blas_time, per step). With verify 1, also what they computed: the parameters
+// after the steps, and the six products.
 function [result, ndim_of] = task_bench_round(config, state)
-    held = held_run(state, "bench_" + config.case_id, "bench_begin");
+    held = held_run(state, "bench_" + config.case_id, "bench_round of case " + config.case_id, "bench_begin");
+    if isfield(config, "variant") & config_variant(config) <> held.variant then
+        error(msprintf("case %s is held with variant %s, not %s", config.case_id, held.variant, config.variant));
+    end
     warmup = strtod(config.warmup);
     inner = strtod(config.inner);
     x = held.x;
     t = held.t;
     lr = held.lr;
-    net = TwoLayerNet(held.params);
+    [model, step_fn] = variant_model(held.params, held.variant);
     for k = 1:warmup
-        [loss, net] = sgd_step(net, x, t, lr);
+        [loss, model] = step_fn(model, x, t, lr);
     end
     tic();
     for k = 1:inner
-        [loss, net] = sgd_step(net, x, t, lr);
+        [loss, model] = step_fn(model, x, t, lr);
     end
     step_time = wall_toc() / inner;
     // The six products with the step's shapes (one sample per column, so each is the transpose of the
@@ -377,7 +414,7 @@ function [result, ndim_of] = task_bench_round(config, state)
     result = struct("step_time", step_time, "blas_time", blas_time);
     ndim_of = struct("step_time", 0, "blas_time", 0);
     if isfield(config, "verify") & config.verify == "1" then
-        [result, ndim_of] = with_params(result, ndim_of, net);
+        [result, ndim_of] = with_params(result, ndim_of, model);
         products = struct("p_xW1", h, "p_hW2", dy, "p_dyW2t", dh, "p_htdy", dy * h', "p_dhW1t", W1' * dh, ..
                           "p_xtdh", dh * x');
         for name = fieldnames(products)'
@@ -421,7 +458,7 @@ function state = run_folder(task_dir, state)
     case "train_steps" then
         [result, out_ndim_of, state] = task_train_steps(config, state);
     case "train_end" then
-        [result, out_ndim_of, state] = task_train_end(state);
+        [result, out_ndim_of, state] = task_train_end(config, state);
     case "bench_begin" then
         [result, out_ndim_of, state] = task_bench_begin(config, inputs, state);
     case "bench_round" then
@@ -471,7 +508,7 @@ endfunction
 
 try
     __here = get_absolute_file_path("entry.sce");
-    for __file = ["layers", "gradient", "perceptron", "two_layer_net", "train", "interchange"]
+    for __file = ["layers", "gradient", "perceptron", "two_layer_net", "train", "fused", "interchange"]
         exec(__here + __file + ".sci", -1);
     end
     __args = sciargs();

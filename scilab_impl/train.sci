@@ -1,17 +1,53 @@
 // Plain SGD over a given mini-batch index sequence, so that every language replays the same one
 // (python_impl/train.py).
 
-// One training step: backprop, then param = param - lr * grad. Returns the batch loss before the update.
+// One training step: backprop, then param = param - lr * grad for every parameter, by name. Returns the batch
+// loss before the update. The update writes each parameter where the net says it lives (its layer and field)
+// rather than through net_param/net_set_param, which cost four macro calls per parameter.
 function [loss, net] = sgd_step(net, x, t, lr)
     [loss, grads, net] = TwoLayerNet_gradient(net, x, t);
-    for name = PARAM_NAMES()
-        net = net_set_param(net, name, net_param(net, name) - lr * grads(name));
+    for k = 1:size(net.param_names, "*")
+        i = net.param_layer(k);
+        field = net.param_field(k);
+        net.layers(i)(field) = net.layers(i)(field) - lr * grads(net.param_names(k));
     end
 endfunction
 
-// One training step on each column of batches (1-based sample indices, one batch per column). Returns each
-// step's batch loss and its time (gradient + update, tic/toc; the gather is not timed).
-function [losses, step_times, net] = train_steps(net, x_train, t_train, batches, lr)
+// What a variant trains and the step it takes, both called as [loss, model] = step_fn(model, x, t, lr):
+// "layers", the book's TwoLayerNet and sgd_step; "fused", the struct of parameters and fused_step (fused.sci).
+function [model, step_fn] = variant_model(params, variant)
+    select variant
+    case "layers" then
+        model = TwoLayerNet(params);
+        step_fn = sgd_step;
+    case "fused" then
+        model = params;
+        step_fn = fused_step;
+    else
+        error(msprintf("unknown variant ''%s'' (expected layers or fused)", variant));
+    end
+endfunction
+
+// The parameters of a variant's model as a struct W1, b1, W2, b2.
+function params = model_params(model)
+    if typeof(model) == "TwoLayerNet" then
+        params = net_params(model);
+    else
+        params = model;
+    end
+endfunction
+
+// Accuracy of a variant's model (the fused one is evaluated by a layered net built from its parameters).
+function acc = model_accuracy(model, x, t)
+    if typeof(model) <> "TwoLayerNet" then
+        model = TwoLayerNet(model);
+    end
+    acc = TwoLayerNet_accuracy(model, x, t);
+endfunction
+
+// One training step (step_fn, see variant_model) on each column of batches (1-based sample indices, one batch
+// per column). Returns each step's batch loss and its time (gradient + update, tic/toc; the gather is not timed).
+function [losses, step_times, model] = train_steps(model, step_fn, x_train, t_train, batches, lr)
     n = size(batches, 2);
     losses = zeros(n, 1);
     step_times = zeros(n, 1);
@@ -20,7 +56,7 @@ function [losses, step_times, net] = train_steps(net, x_train, t_train, batches,
         x_batch = x_train(:, idx);
         t_batch = t_train(:, idx);
         tic();
-        [losses(i), net] = sgd_step(net, x_batch, t_batch, lr);
+        [losses(i), model] = step_fn(model, x_batch, t_batch, lr);
         step_times(i) = wall_toc();
     end
 endfunction
@@ -28,7 +64,8 @@ endfunction
 // Trains on the samples (columns) batches(:, i), 1-based, for i = 1 .. iters.
 // Records the batch loss and the time of every step (train_steps) and the train/test accuracy after every
 // `eval_every` steps and after the last. progress(i, iters) is called after each evaluation when given.
-function [result, net] = train(net, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress)
+// model and step_fn: a variant's, see variant_model.
+function [result, model] = train(model, step_fn, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress)
     iters = size(batches, 2);
     losses = zeros(iters, 1);
     step_times = zeros(iters, 1);
@@ -36,12 +73,12 @@ function [result, net] = train(net, x_train, t_train, x_test, t_test, batches, l
     test_acc = [];
     for first = 1:eval_every:iters
         last = min(first + eval_every - 1, iters);
-        [chunk_losses, chunk_times, net] = train_steps(net, x_train, t_train, batches(:, first:last), lr);
+        [chunk_losses, chunk_times, model] = train_steps(model, step_fn, x_train, t_train, batches(:, first:last), lr);
         losses(first:last) = chunk_losses;
         step_times(first:last) = chunk_times;
-        train_acc($ + 1, 1) = TwoLayerNet_accuracy(net, x_train, t_train);
-        test_acc($ + 1, 1) = TwoLayerNet_accuracy(net, x_test, t_test);
-        if argn(2) >= 9 then
+        train_acc($ + 1, 1) = model_accuracy(model, x_train, t_train);
+        test_acc($ + 1, 1) = model_accuracy(model, x_test, t_test);
+        if argn(2) >= 10 then
             progress(last, iters);
         end
     end

@@ -3,8 +3,8 @@
 //
 // One sample per column: x is 784 x N, W1 is H x 784, b1 is H x 1, W2 is 10 x H, b2 is 10 x 1.
 // The network is a tlist holding an ordered list of layers. Scilab has no shared references, so the
-// parameters live in the layers only (one copy) and are named by PARAM_NAMES: net_param reads one,
-// net_set_param writes one.
+// parameters live in the layers only (one copy) and are named by PARAM_NAMES: the net records which layer and
+// which field of it holds each (param_layer, param_field); net_param reads one, net_set_param writes one.
 
 function names = PARAM_NAMES()
     names = ["W1", "b1", "W2", "b2"];
@@ -45,7 +45,9 @@ endfunction
 
 function [x, net] = TwoLayerNet_predict(net, x)
     for i = 1:size(net.layers)
-        [x, net.layers(i)] = layer_forward(net.layers(i), x);
+        layer = net.layers(i);
+        [x, layer] = layer.forward(layer, x);
+        net.layers(i) = layer;
     end
 endfunction
 
@@ -70,7 +72,9 @@ function [loss, grads, net] = TwoLayerNet_gradient(net, x, t)
     [loss, net] = TwoLayerNet_loss(net, x, t);
     dout = SoftmaxWithLoss_backward(net.last_layer, 1);
     for i = size(net.layers):-1:1
-        [dout, net.layers(i)] = layer_backward(net.layers(i), dout);
+        layer = net.layers(i);
+        [dout, layer] = layer.backward(layer, dout);
+        net.layers(i) = layer;
     end
     first = net.layers(1);
     second = net.layers(3);

@@ -1,6 +1,6 @@
-"""What is particular to the Scilab port: no name of it may hide a Scilab function (dynamic scoping), and its
-step clock survives a jump of the local time. The parity, interchange and failure tests every port shares are
-in test_ports.py.
+"""What is particular to the Scilab port: no name of it may hide a Scilab function (dynamic scoping), its
+step clock survives a jump of the local time, and its two variants (layers, fused) hold their runs and cases
+apart. The parity, interchange and failure tests every port shares are in test_ports.py.
 """
 from __future__ import annotations
 
@@ -8,8 +8,16 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import require_lang
+
+from harness import check
+from harness import inputs as mk
+from harness.interchange import write_arrays
+from harness.parity import rel_diff
+from harness.runners import PortError, get_runner
+from harness.workers import Workers
 
 
 LANG = "scilab"
@@ -71,3 +79,61 @@ def test_step_clock_survives_a_time_zone_jump(scilab, tmp_path):
     raw, after_minus_5h, after_plus_1h = map(float, line.split()[1:])
     assert raw < -17000  # the jump is real (if this fails, Scilab's toc became monotonic: good news)
     assert 0.04 < after_minus_5h < 5 and 0.04 < after_plus_1h < 5
+
+
+# --- the two variants (layers, fused) ------------------------------------------------------------------
+
+VARIANTS = ("layers", "fused")
+PARAMS = ("W1", "b1", "W2", "b2")
+
+
+def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict:
+    return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
+            "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
+
+
+@pytest.fixture
+def pool(scilab):
+    with Workers() as workers:
+        yield workers
+
+
+@pytest.mark.parametrize("batch", [1, 100])
+def test_fused_step_equals_the_layered_step_and_python(scilab, batch):
+    """first_step of each variant at the benchmark's shape: the same parameters as each other and as Python's."""
+    data = bench_inputs(50, batch)
+    ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
+    got = {v: scilab.run("first_step", {"lr": 0.1, "variant": v}, data).arrays for v in VARIANTS}
+    for name in PARAMS:
+        assert rel_diff(got["fused"][name], ref[name]) <= check.GRAD_TOL, name
+        assert rel_diff(got["fused"][name], got["layers"][name]) <= check.GRAD_TOL, name
+    assert got["fused"]["first_step"] > 0
+
+
+def test_held_runs_and_cases_are_per_variant(pool, tmp_path):
+    """A request for a variant that holds nothing says so and names it; a bench_round that names another variant
+    than its case's is an error; the worker goes on after both."""
+    write_arrays(tmp_path / "case", bench_inputs(5, 2))
+    pool.request(LANG, "bench_begin", {"case_id": "c_fused", "lr": 0.1, "variant": "fused"},
+                 input_dir=tmp_path / "case", timeout=120)
+    with pytest.raises(PortError, match="held with variant fused, not layers"):
+        pool.request(LANG, "bench_round", {"case_id": "c_fused", "warmup": 0, "inner": 1, "verify": 0,
+                                           "variant": "layers"}, timeout=60)
+    got = pool.request(LANG, "bench_round", {"case_id": "c_fused", "warmup": 0, "inner": 1, "verify": 1,
+                                             "variant": "fused"}, timeout=60).arrays
+    assert rel_diff(got["W1"], bench_inputs(5, 2)["W1"]) > 0
+    with pytest.raises(PortError, match=r"train_steps \(variant fused\) before train_begin \(variant fused\)"):
+        pool.request(LANG, "train_steps", {"first": 0, "steps": 1, "variant": "fused"}, timeout=60)
+    with pytest.raises(PortError, match=r"train_end \(variant layers\) before train_begin"):
+        pool.request(LANG, "train_end", {}, timeout=60)
+    assert pool.serial(LANG) == 1
+
+
+@pytest.mark.parametrize("task", ["perceptron", "train", "first_step", "train_begin", "train_steps", "train_end",
+                                  "bench_begin"])
+def test_unknown_variant_is_the_tasks_error(scilab, task):
+    data = mk.perceptron_inputs(0, "AND") if task == "perceptron" else bench_inputs(5, 2)
+    with pytest.raises(PortError) as err:
+        scilab.run(task, {"variant": "fast", "lr": 0.1, "epochs": 1, "repeats": 1, "eval_every": 1, "case_id": "c",
+                          "first": 0, "steps": 1}, data, timeout=120)
+    assert err.value.reason.startswith("error: unknown variant 'fast' (expected layers or fused)")
