@@ -355,7 +355,7 @@ def abstraction_section(df, langs, plots) -> list[str]:
             share = estimate(df, lang, task, case, f"{metric}_abstraction_share")
             what = {"bench": f"bench {case}", "train": f"training run {case}",
                     "perceptron": f"perceptron epoch ({case})"}[task]
-            lines.append(f"| {lang} | {what} | {with_ci(lay, 1e6)} | {with_ci(fus, 1e6)} | "
+            lines.append(f"| {lang} | {what} | {with_ci(lay, 1e6, 4)} | {with_ci(fus, 1e6, 4)} | "
                          f"{with_ci(floor, 1e6, 4) if floor else '–'} | "
                          f"{_fmt(fus.value / floor.value) if floor and floor.value > 0 else '–'} | {with_ci(cost, 1e6, 4)} | "
                          f"{with_ci(share, 100, 2) + ' %' if np.isfinite(share.value) else '–'} | "
