@@ -2,16 +2,17 @@ function layer = Relu()
 % RELU  The Relu layer: out = max(x, 0). The mask is x <= 0 (as in the book): the gradient at exactly 0 is 0.
 %
 %   layer = Relu();  [layer, out] = layer.forward(layer, x);  [layer, dx] = layer.backward(layer, dout);
-layer = struct('mask', [], 'forward', @forward, 'backward', @backward);
+%   The layer keeps the complement of the book's mask, pass = x > 0, and multiplies by it: in Octave one
+%   vectorised product is cheaper than assigning 0 through a logical index (the same values for finite x;
+%   a zeroed entry may be -0, which compares and computes as 0).
+layer = struct('pass', [], 'forward', @forward, 'backward', @backward);
 end
 
 function [layer, out] = forward(layer, x)
-layer.mask = x <= 0;
-out = x;
-out(layer.mask) = 0;
+layer.pass = x > 0;
+out = x .* layer.pass;
 end
 
 function [layer, dx] = backward(layer, dout)
-dx = dout;
-dx(layer.mask) = 0;
+dx = dout .* layer.pass;
 end

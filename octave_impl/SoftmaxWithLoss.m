@@ -4,15 +4,26 @@ function layer = SoftmaxWithLoss()
 %   layer = SoftmaxWithLoss();  [layer, loss] = layer.forward(layer, x, t);  [layer, dx] = layer.backward(layer, 1);
 %   x is C x N (one sample per column); t is one-hot (C x N) or N integer labels, 0-based as in the files.
 %   The loss uses the exact, stable log-sum-exp form (no +1e-7 inside a log); backward is dout * (y - t) / N.
+%   Forward computes the softmax and the log-softmax together, from one exp: y = e ./ z and
+%   log y = shifted - log(z), with shifted = x - max(x), e = exp(shifted), z = sum(e). Labels become a
+%   logical one-hot matrix with one comparison (a logical matrix takes part in the arithmetic as 0 and 1).
 layer = struct('y', [], 't', [], 'loss', [], 'forward', @forward, 'backward', @backward);
 end
 
 function [layer, loss] = forward(layer, x, t)
 [c, n] = size(x);
-t = layers.one_hot(t, c, n);
+if size(t, 1) ~= c || size(t, 2) ~= n
+  if min(t) < 0 || max(t) >= c || any(t ~= round(t))
+    error('SoftmaxWithLoss: labels must be %d integers in 0..%d', n, c - 1);
+  end
+  t = (0:c - 1)' == t(:)';
+end
+shifted = x - max(x, [], 1);
+e = exp(shifted);
+z = sum(e, 1);
+layer.y = e ./ z;
 layer.t = t;
-layer.y = layers.softmax(x);
-loss = -sum(sum(t .* layers.log_softmax(x))) / n;
+loss = -sum(sum(t .* (shifted - log(z)))) / n;
 layer.loss = loss;
 end
 

@@ -33,21 +33,33 @@ params = struct('W1', first.W, 'b1', first.b, 'W2', second.W, 'b2', second.b);
 end
 
 function net = set_params(net, params)
-net.layers{1}.W = params.W1;
-net.layers{1}.b = params.b1;
-net.layers{3}.W = params.W2;
-net.layers{3}.b = params.b2;
+% Each Affine layer is taken out, given its two parameters and put back (cheaper than four nested assignments).
+first = net.layers{1};
+first.W = params.W1;
+first.b = params.b1;
+second = net.layers{3};
+second.W = params.W2;
+second.b = params.b2;
+net.layers([1 3]) = {first, second};
 end
 
 function [net, x] = predict(net, x)
-for i = 1:numel(net.layers)
-  [net.layers{i}, x] = net.layers{i}.forward(net.layers{i}, x);
+% Each layer is taken out of a local copy of the list, run and put back: in Octave that costs less than
+% indexing net.layers{i} in place three times per call.
+layers = net.layers;
+for i = 1:numel(layers)
+  layer = layers{i};
+  [layer, x] = layer.forward(layer, x);
+  layers{i} = layer;
 end
+net.layers = layers;
 end
 
 function [net, L] = loss(net, x, t)
 [net, scores] = predict(net, x);
-[net.last_layer, L] = net.last_layer.forward(net.last_layer, scores, t);
+last = net.last_layer;
+[last, L] = last.forward(last, scores, t);
+net.last_layer = last;
 end
 
 function acc = accuracy(net, x, t)
@@ -65,12 +77,18 @@ end
 function [net, L, grads] = gradient(net, x, t)
 % Backprop: the loss and the gradients, named as the parameters.
 [net, L] = loss(net, x, t);
-[net.last_layer, dout] = net.last_layer.backward(net.last_layer, 1);
-for i = numel(net.layers):-1:1
-  [net.layers{i}, dout] = net.layers{i}.backward(net.layers{i}, dout);
+last = net.last_layer;
+[last, dout] = last.backward(last, 1);
+net.last_layer = last;
+layers = net.layers;
+for i = numel(layers):-1:1
+  layer = layers{i};
+  [layer, dout] = layer.backward(layer, dout);
+  layers{i} = layer;
 end
-first = net.layers{1};
-second = net.layers{3};
+net.layers = layers;
+first = layers{1};
+second = layers{3};
 grads = struct('W1', first.dW, 'b1', first.db, 'W2', second.dW, 'b2', second.db);
 end
 

@@ -8,6 +8,10 @@ function nnbench_main(task_dir)
 %
 % What a worker's tasks hold between requests (a training run, a benchmark case) is kept in a persistent
 % variable: train_begin, then train_steps ..., then train_end; bench_begin, then bench_round ...
+%
+% The config key variant (perceptron, train, first_step, train_*, bench_begin) picks the code that is run:
+% layers (the default: the book's layer structs, TwoLayerNet and sgd_step) or fused (fused_step and
+% fused_perceptron: the same maths written inline). A worker holds one training run per variant.
 persistent state
 if isempty(state)
   state = struct();
@@ -43,7 +47,7 @@ switch config.task
   case 'train_steps'
     [state, results] = task_train_steps(config, state);
   case 'train_end'
-    [state, results] = task_train_end(state);
+    [state, results] = task_train_end(config, state);
   case 'bench_begin'
     [state, results] = task_bench_begin(config, inputs, state);
   case 'bench_round'
@@ -287,17 +291,22 @@ require_inputs(inputs, {'x', 'y', 'W', 'b'});
 epochs = config_number(config, 'epochs');
 lr = config_number(config, 'lr');
 repeats = config_number(config, 'repeats');
+if strcmp(variant_of(config), 'fused')
+  learn = @fused_perceptron;
+else
+  learn = @perceptron.train;
+end
 X = inputs.x;
 Y = inputs.y(:)';
 W0 = inputs.W;
 b0 = inputs.b;
 times = zeros(repeats, 1);
 start = tic;
-[W, b, losses, solved] = perceptron.train(W0, b0, X, Y, epochs, lr);
+[W, b, losses, solved] = learn(W0, b0, X, Y, epochs, lr);
 first = toc(start);
 for r = 1:repeats
   start = tic;
-  [W, b, losses, solved] = perceptron.train(W0, b0, X, Y, epochs, lr);
+  [W, b, losses, solved] = learn(W0, b0, X, Y, epochs, lr);
   times(r) = toc(start);
 end
 results = {'W', W, 1; 'b', b, 0; 'losses', losses, 1; 'solved_epoch', solved, 0; ...
@@ -309,19 +318,26 @@ function data = load_training(inputs)
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'batches', 'x_train', 't_train', 'x_test', 't_test'});
 data = struct('x_train', double(inputs.x_train) / 255, 'x_test', double(inputs.x_test) / 255, ...
               't_train', double(inputs.t_train), 't_test', double(inputs.t_test), 'batches', inputs.batches);
+check_labels(data.t_train, size(inputs.W2, 1));
+end
+
+function check_labels(t, classes)
+% Labels must be integers in 0..classes-1, checked once, untimed: the fused step indexes with them unchecked
+% (a label of 10 would pick a row of the next column).
+if any(t(:) < 0 | t(:) >= classes | t(:) ~= round(t(:)))
+  error('labels must be integers in 0..%d', classes - 1);
+end
 end
 
 function results = task_train(config, inputs)
+[model, step] = new_model(variant_of(config), inputs);
 data = load_training(inputs);
-net = TwoLayerNet(inputs);
 iters = size(data.batches, 2);
 progress = @(i) print_progress(i, iters);
-[net, result] = train(net, data.x_train, data.t_train, data.x_test, data.t_test, data.batches, ...
-                      config_number(config, 'lr'), config_number(config, 'eval_every'), progress);
-params = net.get_params(net);
-results = {'loss', result.loss, 1; 'step_times', result.step_times, 1; ...
-           'train_acc', result.train_acc, 1; 'test_acc', result.test_acc, 1; ...
-           'W1', params.W1, 2; 'b1', params.b1, 1; 'W2', params.W2, 2; 'b2', params.b2, 1};
+[model, result] = train(model, data.x_train, data.t_train, data.x_test, data.t_test, data.batches, ...
+                        config_number(config, 'lr'), config_number(config, 'eval_every'), progress, step);
+results = [{'loss', result.loss, 1; 'step_times', result.step_times, 1; ...
+            'train_acc', result.train_acc, 1; 'test_acc', result.test_acc, 1}; param_results(model)];
 end
 
 function print_progress(i, iters)
@@ -336,21 +352,61 @@ if exist('OCTAVE_VERSION', 'builtin')
 end
 end
 
-function results = param_results(net)
-% The network's parameters as result rows.
-params = net.get_params(net);
+function name = variant_of(config)
+% The request's variant: layers (when config.txt has no variant line) or fused.
+name = 'layers';
+if isfield(config, 'variant')
+  name = config.variant;
+end
+if ~any(strcmp(name, {'layers', 'fused'}))
+  error('unknown variant ''%s'' (expected layers or fused)', name);
+end
+end
+
+function [model, step] = new_model(variant, arrays)
+% A model of the variant on the arrays' W1, b1, W2, b2, and its training step, called as
+% [model, L] = step(model, x, t, lr): a TwoLayerNet and sgd_step, or the parameters alone and fused_step.
+require_inputs(arrays, {'W1', 'b1', 'W2', 'b2'});
+params = struct('W1', arrays.W1, 'b1', arrays.b1, 'W2', arrays.W2, 'b2', arrays.b2);
+if strcmp(variant, 'fused')
+  model = params;
+  step = @fused_step;
+else
+  model = TwoLayerNet(params);
+  step = @sgd_step;
+end
+end
+
+function results = param_results(model)
+% The parameters of a model (a TwoLayerNet, or the fused variant's parameter struct) as result rows.
+if isfield(model, 'layers')
+  params = model.get_params(model);
+else
+  params = model;
+end
 results = {'W1', params.W1, 2; 'b1', params.b1, 1; 'W2', params.W2, 2; 'b2', params.b2, 1};
 end
 
+function acc = model_accuracy(model, x, t)
+% The accuracy of a model of either variant (the fused one is evaluated by a TwoLayerNet on its parameters).
+if ~isfield(model, 'layers')
+  model = TwoLayerNet(model);
+end
+acc = model.accuracy(model, x, t);
+end
+
 function results = task_first_step(config, inputs)
-% One training step timed alone: in a fresh process, the first call.
+% One training step of the variant timed alone: in a fresh process, the first call.
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
-net = TwoLayerNet(inputs);
+check_labels(inputs.t, size(inputs.W2, 1));
+[model, step] = new_model(variant_of(config), inputs);
 lr = config_number(config, 'lr');
+x = inputs.x;
+t = inputs.t;
 start = tic;
-net = sgd_step(net, inputs.x, inputs.t, lr);
+model = step(model, x, t, lr);
 first = toc(start);
-results = [{'first_step', first, 0}; param_results(net)];
+results = [{'first_step', first, 0}; param_results(model)];
 end
 
 function held = held_run(state, name, begin)
@@ -361,74 +417,88 @@ end
 held = state.(name);
 end
 
+function held = held_training(state, config, task)
+% The training run of the request's variant that train_begin holds (state.train_layers, state.train_fused).
+variant = variant_of(config);
+if ~isfield(state, ['train_' variant])
+  error('%s before train_begin (variant %s): no training run is held', task, variant);
+end
+held = state.(['train_' variant]);
+end
+
 function [state, results] = task_train_begin(config, inputs, state)
-% Holds the network, the data and the batch sequence for the train_steps requests that follow; first (0 unless
-% given) is the number of steps already done, when a new worker takes over a run from another.
+% Holds the model, the data and the batch sequence for the train_steps requests that follow, one run per
+% variant; first (0 unless given) is the number of steps already done, when a new worker takes over a run.
+variant = variant_of(config);
+[model, step] = new_model(variant, inputs);
 held = load_training(inputs);
-held.net = TwoLayerNet(inputs);
+held.model = model;
+held.step = step;
 held.lr = config_number(config, 'lr');
 held.done = 0;
 if isfield(config, 'first')
   held.done = config_number(config, 'first');
 end
-state.train = held;
+state.(['train_' variant]) = held;
 results = cell(0, 3);
 end
 
 function [state, results] = task_train_steps(config, state)
-% Steps first+1 .. first+steps of the held training run (first is 0-based); the accuracies too with evaluate 1.
-held = held_run(state, 'train', 'train_begin');
+% Steps first+1 .. first+steps of the held training run of the request's variant (first is 0-based); the
+% accuracies too with evaluate 1.
+held = held_training(state, config, 'train_steps');
 first = config_number(config, 'first');
 steps = config_number(config, 'steps');
 iters = size(held.batches, 2);
 if first ~= held.done || steps < 1 || first + steps > iters
   error('steps %d..%d do not follow the %d done (of %d)', first, first + steps - 1, held.done, iters);
 end
-[held.net, losses, step_times] = train_steps(held.net, held.x_train, held.t_train, ...
-                                             held.batches(:, first + 1:first + steps), held.lr);
+[held.model, losses, step_times] = train_steps(held.model, held.x_train, held.t_train, ...
+                                               held.batches(:, first + 1:first + steps), held.lr, held.step);
 held.done = first + steps;
+state.(['train_' variant_of(config)]) = held;
 results = {'loss', losses, 1; 'step_times', step_times, 1};
 if isfield(config, 'evaluate') && strcmp(config.evaluate, '1')
-  results = [results; {'train_acc', held.net.accuracy(held.net, held.x_train, held.t_train), 0; ...
-                       'test_acc', held.net.accuracy(held.net, held.x_test, held.t_test), 0}];
+  results = [results; {'train_acc', model_accuracy(held.model, held.x_train, held.t_train), 0; ...
+                       'test_acc', model_accuracy(held.model, held.x_test, held.t_test), 0}];
 end
-state.train = held;
 end
 
-function [state, results] = task_train_end(state)
-% The trained parameters; the held training run is dropped.
-held = held_run(state, 'train', 'train_begin');
-state = rmfield(state, 'train');
-results = param_results(held.net);
+function [state, results] = task_train_end(config, state)
+% The trained parameters of the request's variant; that held training run is dropped.
+held = held_training(state, config, 'train_end');
+state = rmfield(state, ['train_' variant_of(config)]);
+results = param_results(held.model);
 end
 
 function [state, results] = task_bench_begin(config, inputs, state)
-% Holds one case's parameters and batch, under the name config.case_id, for the bench_round requests that
-% follow.
+% Holds one case's parameters, batch and variant, under the name config.case_id, for the bench_round requests
+% that follow.
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
+check_labels(inputs.t, size(inputs.W2, 1));
 state.(['bench_' config.case_id]) = struct('params', struct('W1', inputs.W1, 'b1', inputs.b1, 'W2', inputs.W2, 'b2', inputs.b2), ...
-                     'x', inputs.x, 't', inputs.t, 'lr', config_number(config, 'lr'));
+                     'variant', variant_of(config), 'x', inputs.x, 't', inputs.t, 'lr', config_number(config, 'lr'));
 results = cell(0, 3);
 end
 
 function results = task_bench_round(config, state)
-% One round of the held case config.case_id: from its parameters, warmup untimed steps then inner timed
-% steps (step_time, per step); then the step's six matrix products alone, warmup times untimed and inner
-% times timed (blas_time, per step). With verify 1, also what they computed: the parameters after the steps,
-% and the six products.
+% One round of the held case config.case_id: from its parameters, in its variant, warmup untimed steps then
+% inner timed steps (step_time, per step); then the step's six matrix products alone, warmup times untimed
+% and inner times timed (blas_time, per step). With verify 1, also what they computed: the parameters after
+% the steps, and the six products.
 held = held_run(state, ['bench_' config.case_id], 'bench_begin');
 warmup = config_number(config, 'warmup');
 inner = config_number(config, 'inner');
 x = held.x;
 t = held.t;
 lr = held.lr;
-net = TwoLayerNet(held.params);
+[model, step] = new_model(held.variant, held.params);
 for i = 1:warmup
-  net = sgd_step(net, x, t, lr);
+  [model, L] = step(model, x, t, lr); %#ok<ASGLU>
 end
 start = tic;
 for i = 1:inner
-  net = sgd_step(net, x, t, lr);
+  [model, L] = step(model, x, t, lr); %#ok<ASGLU>
 end
 step_time = toc(start) / inner;
 % The six products with the step's shapes (the reference's x . W1 is W1 * x here, and so on).
@@ -447,7 +517,7 @@ end
 blas_time = toc(start) / inner;
 results = {'step_time', step_time, 0; 'blas_time', blas_time, 0};
 if isfield(config, 'verify') && strcmp(config.verify, '1')
-  results = [results; param_results(net); {'p_xW1', h, 2; 'p_hW2', dy, 2; 'p_dyW2t', dh, 2; ...
+  results = [results; param_results(model); {'p_xW1', h, 2; 'p_hW2', dy, 2; 'p_dyW2t', dh, 2; ...
              'p_htdy', dy * h', 2; 'p_dhW1t', W1' * dh, 2; 'p_xtdh', dh * x', 2}];
 end
 end
