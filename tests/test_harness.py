@@ -513,3 +513,18 @@ def test_a_table_that_cannot_be_drawn_leaves_the_run_folder_as_it_was(tmp_path, 
     assert main(["plot", str(tmp_path)]) == 2
     assert "a column that makes no sense" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+
+
+def test_a_request_that_keeps_the_run_waiting_is_shown(monkeypatch, capsys):
+    """While a port makes no progress, the progress display says for how long (long before its time limit)."""
+    import harness.progress as progress
+    monkeypatch.setattr(progress, "SHOW_WAIT_S", 0.1)
+    monkeypatch.setattr(progress, "SAY_WAIT_S", 0.5)
+    shown = progress.Progress(total=1, quiet=True)
+    try:
+        shown.detail("train hidden=50 batch=100: round 3, octave")
+        time.sleep(2.5)
+    finally:
+        shown.close()
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("train hidden=50 batch=100: round 3, octave: no answer for")
