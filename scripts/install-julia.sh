@@ -6,7 +6,7 @@
 #   bash scripts/install-julia.sh            install, or check an existing install and stop quickly
 #   bash scripts/install-julia.sh --force    unpack again even if an install is there
 #
-# What it does (docs: /work/shared/DESIGN.md, "Runtimes on this kind of machine", Julia):
+# What it does:
 #   1. apt-get install the missing system libraries (libedit2 libz3-4 libgmp10 libmpfr6 libpcre2-8-0
 #      libgssapi-krb5-2, and libssh2-1 + libcurl3-gnutls, named libssh2-1t64 + libcurl3t64-gnutls on Debian 13).
 #   2. A private apt set-up under .runtime/julia-apt/ (its own sources list with only bullseye, its own lists,

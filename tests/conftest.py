@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from harness import check
+from harness import inputs as mk
 from harness.runners import RUNNERS, Runner
 
 
@@ -31,3 +32,9 @@ def assert_all_ok(rows: list[check.Row]) -> None:
     lines = [f"  {r.case} / {r.name}: {r.value:.3e} (tol {r.tol:.0e}){'  OVER' if not r.ok else ''}"
              for r in over + [r for r in worst if r not in over]]
     assert not over, f"{len(over)} of {len(rows)} comparisons over tolerance:\n" + "\n".join(lines)
+
+
+def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """A training step's inputs: the book's initial weights, a random batch and its integer labels."""
+    return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
+            "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}

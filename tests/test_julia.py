@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import assert_all_ok, require_lang
+from conftest import assert_all_ok, bench_inputs, require_lang
 
 from harness import check
 from harness import inputs as mk
 from harness.interchange import write_arrays
 from harness.parity import max_rel_each, rel_diff
+from harness.results import VARIANTS
 from harness.runners import PortError, get_runner
 from harness.workers import Workers
+from python_impl.two_layer_net import PARAM_NAMES
 
 LANG = "julia"
 
@@ -62,14 +64,6 @@ def test_discovery_order(tmp_path, monkeypatch):
 
 # --- the two variants (layers, fused): the same results, to rounding --------------------------------------
 
-VARIANTS = ("layers", "fused")
-PARAMS = ("W1", "b1", "W2", "b2")
-
-
-def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict:
-    return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
-            "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
-
 
 @pytest.fixture
 def pool(julia):
@@ -116,7 +110,7 @@ def test_fused_training_replays_the_reference(julia):
     assert max_rel_each(got["loss"], ref["loss"]) <= check.TRAIN_LOSS_TOL
     assert list(got["train_acc"]) == list(ref["train_acc"]) and list(got["test_acc"]) == list(ref["test_acc"])
     assert np.all(got["step_times"] > 0)
-    for name in PARAMS:
+    for name in PARAM_NAMES:
         assert rel_diff(got[name], ref[name]) <= check.GRAD_TOL, name
 
 
@@ -139,7 +133,7 @@ def test_a_worker_holds_a_training_run_of_each_variant(pool, tmp_path):
     for v in VARIANTS:
         final = pool.request(LANG, "train_end", {"variant": v}, timeout=120).arrays
         assert max_rel_each(np.concatenate(losses[v]), ref["loss"]) <= check.TRAIN_LOSS_TOL, v
-        for name in PARAMS:
+        for name in PARAM_NAMES:
             assert rel_diff(final[name], ref[name]) <= check.GRAD_TOL, (v, name)
     with pytest.raises(PortError, match="variant fused"):
         pool.request(LANG, "train_steps", {"first": 0, "steps": 1, "evaluate": 0, "variant": "fused"}, timeout=60)
@@ -163,7 +157,7 @@ def test_first_step_fused_batch_1(julia):
     ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
     got = julia.run("first_step", {"lr": 0.1, "variant": "fused"}, data).arrays
     assert got["first_step"] > 0
-    for name in PARAMS:
+    for name in PARAM_NAMES:
         assert rel_diff(got[name], ref[name]) <= check.GRAD_TOL, name
 
 

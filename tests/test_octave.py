@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_lang
+from conftest import bench_inputs, require_lang
 
 from harness import check
 from harness import inputs as mk
@@ -20,6 +20,7 @@ from harness.parity import max_rel_each, rel_diff
 from harness.runners import PortError, get_runner
 from harness.runners.base import Found
 from harness.runners.octave import EXIT_NOISE, OctaveRunner
+from python_impl.two_layer_net import PARAM_NAMES
 
 LANG = "octave"
 PORT = Path(__file__).resolve().parents[1] / "octave_impl"
@@ -60,21 +61,13 @@ def test_entry_without_a_task_folder_is_a_usage_error(octave):
 
 # --- the two variants: layers (the book's structure) and fused (fused_step.m, fused_perceptron.m) ---------------
 
-PARAMS = ("W1", "b1", "W2", "b2")
-
-
-def step_inputs(hidden: int, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
-    return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
-            "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
-
-
 @pytest.mark.parametrize("batch", [1, 100])
 def test_fused_step_computes_what_the_layers_and_python_do(octave, batch):
-    data = step_inputs(50, batch)
+    data = bench_inputs(50, batch)
     ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
     layers = octave.run("first_step", {"lr": 0.1}, data).arrays
     fused = octave.run("first_step", {"lr": 0.1, "variant": "fused"}, data).arrays
-    for name in PARAMS:
+    for name in PARAM_NAMES:
         assert rel_diff(fused[name], ref[name]) <= check.GRAD_TOL, name
         assert rel_diff(fused[name], layers[name]) <= check.GRAD_TOL, name
     assert fused["first_step"].shape == () and fused["first_step"] > 0
@@ -89,7 +82,7 @@ def test_fused_training_replays_the_reference(octave):
     assert sorted(got) == sorted(ref)
     assert max_rel_each(got["loss"], ref["loss"]) <= check.GRAD_TOL
     assert list(got["train_acc"]) == list(ref["train_acc"]) and list(got["test_acc"]) == list(ref["test_acc"])
-    for name in PARAMS:
+    for name in PARAM_NAMES:
         assert rel_diff(got[name], ref[name]) <= check.GRAD_TOL, name
 
 
@@ -106,12 +99,12 @@ def test_fused_perceptron_gives_the_layered_results(octave, gate):
 
 def test_unknown_variant_is_the_tasks_error(octave):
     with pytest.raises(PortError) as err:
-        octave.run("first_step", {"lr": 0.1, "variant": "faster"}, step_inputs(5, 2), timeout=120)
+        octave.run("first_step", {"lr": 0.1, "variant": "faster"}, bench_inputs(5, 2), timeout=120)
     assert err.value.reason == "error: unknown variant 'faster' (expected layers or fused)"
 
 
 def test_fused_labels_out_of_range_are_an_error(octave):
-    data = step_inputs(5, 3)
+    data = bench_inputs(5, 3)
     data["t"] = data["t"] + 10
     with pytest.raises(PortError) as err:
         octave.run("first_step", {"lr": 0.1, "variant": "fused"}, data, timeout=120)
@@ -145,7 +138,7 @@ def test_worker_holds_one_training_run_per_variant(octave, tmp_path):
         assert pool.serial("octave") == 1
     for variant, params in (("fused", final), ("layers", layered)):
         assert max_rel_each(np.concatenate(losses[variant]), ref["loss"]) <= check.GRAD_TOL, variant
-        for name in PARAMS:
+        for name in PARAM_NAMES:
             assert rel_diff(params[name], ref[name]) <= check.GRAD_TOL, (variant, name)
 
 

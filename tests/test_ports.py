@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import assert_all_ok, require_lang
+from conftest import assert_all_ok, bench_inputs, require_lang
 
 from harness import check
 from harness import inputs as mk
@@ -130,11 +130,6 @@ def test_info_names_version_blas_and_threads(port, threads):
     assert "openblas" in info["blas"].lower(), info  # the set-up installs OpenBLAS for every language
     # OpenBLAS caps its threads at the CPUs this process may use
     assert info["blas_threads"] in {str(threads), str(min(threads, len(os.sched_getaffinity(0))))}, info
-
-
-def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
-    return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
-            "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
 
 
 @pytest.mark.parametrize("variant", ["layers", "fused"])

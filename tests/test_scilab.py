@@ -8,16 +8,17 @@ import re
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
-from conftest import require_lang
+from conftest import bench_inputs, require_lang
 
 from harness import check
 from harness import inputs as mk
 from harness.interchange import write_arrays
 from harness.parity import rel_diff
+from harness.results import VARIANTS
 from harness.runners import PortError, get_runner
 from harness.workers import Workers
+from python_impl.two_layer_net import PARAM_NAMES
 
 
 LANG = "scilab"
@@ -83,14 +84,6 @@ def test_step_clock_survives_a_time_zone_jump(scilab, tmp_path):
 
 # --- the two variants (layers, fused) ------------------------------------------------------------------
 
-VARIANTS = ("layers", "fused")
-PARAMS = ("W1", "b1", "W2", "b2")
-
-
-def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict:
-    return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
-            "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
-
 
 @pytest.fixture
 def pool(scilab):
@@ -104,7 +97,7 @@ def test_fused_step_equals_the_layered_step_and_python(scilab, batch):
     data = bench_inputs(50, batch)
     ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
     got = {v: scilab.run("first_step", {"lr": 0.1, "variant": v}, data).arrays for v in VARIANTS}
-    for name in PARAMS:
+    for name in PARAM_NAMES:
         assert rel_diff(got["fused"][name], ref[name]) <= check.GRAD_TOL, name
         assert rel_diff(got["fused"][name], got["layers"][name]) <= check.GRAD_TOL, name
     assert got["fused"]["first_step"] > 0
