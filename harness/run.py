@@ -62,7 +62,7 @@ class Settings:
     perceptron_lr: float = 1.0
     perceptron_repeats: int = 3  # whole training runs per request; a round's value is their median
     startup_repeats: int = 3  # rounds of fresh processes
-    bench_target_s: float = 0.01  # each timed block (steps, or the BLAS floor) lasts about this long
+    bench_target_s: float = 0.05  # each timed block (steps, or the BLAS floor) lasts about this long
     min_rounds: int = 10
     max_rounds: int = 150
     case_budget_s: float = 6.0  # rounds stop when this much time per case is spent, converged or not
@@ -93,6 +93,7 @@ class RunContext:
     progress: Progress
     workers: Workers
     data_dir: Path | None = None
+    gflops: float = float("nan")  # the machine's measured DGEMM rate: sizes the timed blocks
     log: Callable[[str], None] = print
     _mnist: dict | None = None
 
@@ -569,7 +570,7 @@ def task_scaling(ctx: RunContext, out: Outcome) -> None:
         folder = ctx.workers.scratch / f"bench-{hidden}-{batch}"
         write_arrays(folder, {**mk.net_params(ctx.seed, hidden), "x": x_all[idx].astype(np.float64) / 255.0,
                               "t": t_all[idx].astype(np.int64)})
-        inner = inner_steps(s.bench_target_s, hidden, batch)
+        inner = inner_steps(s.bench_target_s, hidden, batch, ctx.gflops)
         warmup = max(1, inner // 10)
         cases[f"hidden={hidden} batch={batch}"] = {
             "id": f"h{hidden}_b{batch}_", "folder": folder, "shapes": bench_shapes(hidden, batch), "inner": inner,
@@ -630,10 +631,13 @@ def eval_iterations(iters: int, every: int) -> list[int]:
     return its if its and its[-1] == iters else its + [iters]
 
 
-def inner_steps(target_s: float, hidden: int, batch: int) -> int:
+def inner_steps(target_s: float, hidden: int, batch: int, gflops: float = float("nan")) -> int:
     """Timed steps per round, so that one timed block lasts about target_s (clock resolution and per-call noise
-    then do not matter); the same count for every language keeps the work identical."""
-    return int(max(1, min(1000, round(target_s / step_estimate(batch, hidden)))))
+    then do not matter); the same count for every language keeps the work identical. The step's time is guessed
+    from the machine's measured DGEMM rate (its FLOPs at that rate plus 0.1 ms of overhead), or, without one,
+    from step_estimate's modest guess."""
+    step = flops_per_step(batch, hidden) / (gflops * 1e9) + 1e-4 if gflops > 0 else step_estimate(batch, hidden)
+    return int(max(1, min(2000, round(target_s / step))))
 
 
 CURVES = {("train", "loss"), ("perceptron", "losses")}  # compared point by point
@@ -845,13 +849,14 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     workers = Workers(threads, cpus, log=log, max_timeout=settings.timeout)
     try:
         log(f"measuring the machine's DGEMM rate ({threads} thread{'s' if threads > 1 else ''})...")
-        results.add([Row("machine", "dgemm", "n=2000", "gflops", "", dgemm_gflops(threads), "GFLOP/s")])
+        gflops = dgemm_gflops(threads)
+        results.add([Row("machine", "dgemm", "n=2000", "gflops", "", gflops, "GFLOP/s")])
         available = probe(langs, threads, run_dir, results, log)
         failed += [lang for lang in langs if lang not in available]
         progress = Progress(total=len(settings.tasks), quiet=quiet)
         workers.log = progress.write
         ctx = RunContext(run_dir, available, settings, seed, threads, results, progress, workers, data_dir,
-                         log=progress.write)
+                         log=progress.write, gflops=gflops)
         if set(settings.tasks) & MNIST_TASKS:
             ctx.mnist  # noqa: B018 - verified (and fetched) before anything is measured, not when a task needs it
         for task in settings.tasks:
