@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from conftest import assert_all_ok, bench_inputs, require_lang
 
+import harness.run as run_mod
 from harness import check
 from harness import inputs as mk
-import harness.run as run_mod
 from harness.interchange import read_manifest, write_arrays
 from harness.parity import max_rel_each, rel_diff
 from harness.runners import PortError, get_runner

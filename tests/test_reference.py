@@ -121,7 +121,8 @@ def test_perceptron_learns_linear_gates(gate):
 
 
 def test_perceptron_cannot_learn_xor():
-    W, b, losses, solved = perceptron.train(np.zeros(2), 0.0, perceptron.GATE_INPUTS, perceptron.GATES["XOR"], 5000, 1.0)
+    xor = perceptron.GATES["XOR"]
+    W, b, losses, solved = perceptron.train(np.zeros(2), 0.0, perceptron.GATE_INPUTS, xor, 5000, 1.0)
     assert solved == -1
     assert losses[-1] > 0.4  # stuck near 1/2: no line separates XOR
 

@@ -20,7 +20,6 @@ from harness.runners import PortError, get_runner
 from harness.workers import Workers
 from python_impl.two_layer_net import PARAM_NAMES
 
-
 LANG = "scilab"
 PORT = Path(__file__).resolve().parents[1] / "scilab_impl"
 
@@ -56,7 +55,9 @@ def test_no_name_hides_a_scilab_function(scilab, tmp_path):
     script = tmp_path / "check.sce"
     script.write_text(f'nnbench_check_names = mgetl("{tmp_path / "names.txt"}");\n'
                       'for nnbench_check_i = 1:size(nnbench_check_names, "*")\n'
-                      '    if exists(nnbench_check_names(nnbench_check_i)) then mprintf("taken %s\\n", nnbench_check_names(nnbench_check_i)); end\n'
+                      '    if exists(nnbench_check_names(nnbench_check_i)) then\n'
+                      '        mprintf("taken %s\\n", nnbench_check_names(nnbench_check_i));\n'
+                      '    end\n'
                       'end\nexit(0);\n')
     out = subprocess.run([scilab.find().exe, "-nb", "-nouserstartup", "-f", str(script)], capture_output=True,
                          text=True, timeout=120, stdin=subprocess.DEVNULL)
