@@ -228,7 +228,8 @@ def fakes(monkeypatch):
 
 def test_a_failing_language_does_not_stop_the_run(tmp_path, fakes):
     fakes(crashy=FakeRunner("crashy", "crash"), hangy=FakeRunner("hangy", "hang"),
-          babbly=FakeRunner("babbly", "garbage"), nanny=FakeRunner("nanny", "nan"), broken=FakeRunner("broken", "broken"))
+          babbly=FakeRunner("babbly", "garbage"), nanny=FakeRunner("nanny", "nan"),
+          broken=FakeRunner("broken", "broken"))
     run_dir, failed = run(["python", "crashy", "hangy", "babbly", "nanny", "broken"], small_settings("scaling"),
                           out_base=tmp_path, quiet=True, log=lambda m: None)
     # a worker that fails takes both variants it holds down; a result that fails fails the variant that made it
@@ -277,7 +278,8 @@ def tamper(monkeypatch, lang: str, task: str, change, when=lambda config: True) 
 
 def test_a_bench_round_that_returns_wrong_parameters_fails_the_case(tmp_path, fakes, monkeypatch):
     fakes(nudged=Nudged("nudged"))
-    tamper(monkeypatch, "nudged", "bench_round", lambda a: a.__setitem__("W1", a["W1"] * (1 + 1e-9)) if "W1" in a else None)
+    tamper(monkeypatch, "nudged", "bench_round",
+           lambda a: a.__setitem__("W1", a["W1"] * (1 + 1e-9)) if "W1" in a else None)
     run_dir, failed = run(["python", "nudged"], small_settings("scaling"), out_base=tmp_path, quiet=True,
                           log=lambda m: None)
     assert failed == ["nudged scaling", "nudged fused scaling"]
@@ -489,16 +491,18 @@ def test_report_and_plots_from_csv_alone(tmp_path):
                 rounds.add("python fused", r, 2, 1 + r // 20, {metric: ref[r] * 0.8, "blas_time": ref[r] / 2})
                 rounds.add("julia fused", r, 3, 1 + r // 20, {metric: lang[r] * 0.8, "blas_time": ref[r] * 0.6})
         rounds.count, rounds.stopped_because = 60, "converged"
-        results.add(round_rows(task, case, rounds, {metric: name, **({"blas_time": "blas_time"} if task == "bench" else {})},
-                               costs=(metric,)))
+        metrics = {metric: name, **({"blas_time": "blas_time"} if task == "bench" else {})}
+        results.add(round_rows(task, case, rounds, metrics, costs=(metric,)))
     for lang in ("python", "julia"):
-        results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 * np.exp(-i / 20)) for i in range(50)])
+        results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 * np.exp(-i / 20))
+                     for i in range(50)])
         results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "test_acc", 50, 0.9)])
     assert main(["plot", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text()
     est = ratio_estimate(*synthetic_rounds(60, 0.5, 5), {r: 1 + r // 20 for r in range(60)})
     assert f"julia takes {est.value:.3g} [{est.low:.3g}, {est.high:.3g}]× Python's time per step" in report
-    assert "julia, bench hidden=50 batch=10: the BLAS floor" in report  # julia's floor (0.6 x Python's step) is above its step (0.4 x) at batch 10
+    # julia's floor (0.6 x Python's step) is above its step (0.4 x) at batch 10
+    assert "julia, bench hidden=50 batch=10: the BLAS floor" in report
     assert "## Cost of the abstraction" in report
     abstraction = [line for line in report.splitlines() if line.startswith("| julia | bench hidden=50 batch=100 |")]
     assert len(abstraction) == 1 and "| 20 [20, 20] % |" in abstraction[0]  # the share, paired within rounds
