@@ -1,8 +1,26 @@
 #!/usr/bin/env bash
-# Installs what is needed (scripts/setup.sh), then runs the tests. Every language is required: a runtime the
-# set-up failed to install makes its tests fail rather than skip. Arguments go to pytest.
+# Installs what is needed (scripts/setup.sh), then runs the linters and the tests. Every language is required: a
+# runtime the set-up failed to install makes its tests fail rather than skip. Arguments go to pytest.
+#
+# The linters: ruff on all the Python (its rules are in pyproject.toml), and scripts/matlab_compat.py on
+# octave_impl/ (code MATLAB would not run). A finding fails the run; the tests run all the same, so that one
+# run reports everything.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 bash scripts/setup.sh
+
+failed=()
+printf '\n[lint] ruff check .\n'
+.venv/bin/ruff check --output-format concise . || failed+=(ruff)
+printf '\n[lint] python scripts/matlab_compat.py octave_impl/\n'
+.venv/bin/python scripts/matlab_compat.py octave_impl/ || failed+=(matlab_compat)
+
+printf '\n[test] pytest\n'
 export NNBENCH_REQUIRE_LANGS=${NNBENCH_REQUIRE_LANGS:-all}
-exec .venv/bin/python -m pytest -q "$@"
+status=0
+.venv/bin/python -m pytest -q "$@" || status=$?
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\n[lint] FAILED: %s (the findings are listed before the tests)\n' "${failed[*]}" >&2
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"

@@ -5,8 +5,8 @@
 #   1. Debian packages: python3-venv, Octave, Scilab (scilab-cli) and OpenBLAS (libopenblas0-pthread, so that
 #      Octave and Scilab use OpenBLAS instead of the slow reference BLAS). Needs root or sudo.
 #      NNBENCH_NO_APT=1 skips this step (then missing languages are reported and left out).
-#   2. A virtual environment .venv/ with this project and its Python packages (Debian's Python refuses
-#      `pip install` outside one).
+#   2. A virtual environment .venv/ with this project and its Python packages, with the test extra (pytest and
+#      ruff; Debian's Python refuses `pip install` outside one).
 #   3. Julia 1.5.3 into .runtime/julia/ (scripts/install-julia.sh), unless a Julia is found already
 #      ($JULIA or `julia` on PATH). NNBENCH_NO_JULIA=1 skips it.
 #   4. MNIST, verified against the official MD5s, into the user cache (python -m harness data).
