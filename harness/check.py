@@ -6,23 +6,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import inputs as mk
-from .parity import max_rel_each, rel_diff
+from .parity import GRAD_TOL, LAYER_TOL, NUMERICAL_TOL, TRAIN_LOSS_TOL, max_rel_each, rel_diff
 from .runners import get_runner
-
-GRAD_TOL = 1e-12  # norm-wise relative, port backprop vs reference backprop (same maths, different rounding)
-LAYER_TOL = 1e-12
-TRAIN_LOSS_TOL = 1e-9  # relative, at every recorded step of a short training run
-# The benchmark's own parity on long runs (the book's 10000 steps, the perceptron's 2000 epochs): rounding
-# differences of 1e-16 could grow over so many updates, so the bound is looser; a port that computes something
-# else is off by far more than this.
-RUN_TRAIN_TOL = 1e-6
-# Backprop vs central differences (h = 1e-4) inside one language: truncation error is ~1e-8 relative for the
-# smooth parts; a perturbation that crosses a ReLU kink can do worse in W1/b1 (DESIGN.md).
-NUMERICAL_TOL = 1e-6
 
 
 @dataclass
-class Row:
+class Comparison:
     lang: str
     case: str  # e.g. "layers", "grad two_layer_net", "numerical two_layer_net"
     name: str  # the array compared
@@ -34,19 +23,19 @@ class Row:
         return bool(np.isfinite(self.value) and self.value <= self.tol)
 
 
-def compare(lang: str, case: str, got: dict, ref: dict, tol: float, names=None) -> list[Row]:
+def compare(lang: str, case: str, got: dict, ref: dict, tol: float, names=None) -> list[Comparison]:
     names = names if names is not None else sorted(ref)
-    return [Row(lang, case, n, rel_diff(got[n], ref[n]) if n in got else float("inf"), tol) for n in names]
+    return [Comparison(lang, case, n, rel_diff(got[n], ref[n]) if n in got else float("inf"), tol) for n in names]
 
 
-def layer_rows(lang: str, seed: int = 0, timeout: float = 300) -> list[Row]:
+def layer_rows(lang: str, seed: int = 0, timeout: float = 300) -> list[Comparison]:
     data = mk.layer_inputs(seed)
     ref = get_runner("python").run("layers", {}, data).arrays
     got = get_runner(lang).run("layers", {}, data, timeout=timeout).arrays
     return compare(lang, "layers", got, ref, LAYER_TOL)
 
 
-def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, timeout: float = 300) -> list[Row]:
+def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, timeout: float = 300) -> list[Comparison]:
     data = mk.grad_inputs(model, seed, labels=labels)
     config = {"model": model, "numerical": 0}
     ref = get_runner("python").run("grad", config, data).arrays
@@ -55,7 +44,7 @@ def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, timeout
     return compare(lang, f"grad {model} ({target})", got, ref, GRAD_TOL)
 
 
-def numerical_rows(lang: str, model: str, seed: int = 0, hidden: int = 10, timeout: float = 600) -> list[Row]:
+def numerical_rows(lang: str, model: str, seed: int = 0, hidden: int = 10, timeout: float = 600) -> list[Comparison]:
     """The language's own backprop against its own central differences (a small hidden layer keeps it fast)."""
     data = mk.grad_inputs(model, seed, hidden=hidden)
     runner = get_runner(lang)
@@ -82,12 +71,12 @@ def train_parity_inputs(seed: int = 0, n_train: int = 1000, n_test: int = 200, i
             "x_train": x_train, "t_train": t_train, "x_test": x_test, "t_test": t_test}
 
 
-def train_rows(lang: str, seed: int = 0, timeout: float = 600) -> list[Row]:
+def train_rows(lang: str, seed: int = 0, timeout: float = 600) -> list[Comparison]:
     data = train_parity_inputs(seed)
     config = {"lr": 0.1, "eval_every": 10}
     ref = get_runner("python").run("train", config, data).arrays
     got = get_runner(lang).run("train", config, data, timeout=timeout).arrays
     rows = compare(lang, "train", got, ref, GRAD_TOL, ["W1", "b1", "W2", "b2", "train_acc", "test_acc"])
     worst = max_rel_each(got["loss"], ref["loss"]) if "loss" in got else float("inf")
-    rows.append(Row(lang, "train", "loss (max relative, every step)", worst, TRAIN_LOSS_TOL))
+    rows.append(Comparison(lang, "train", "loss (max relative, every step)", worst, TRAIN_LOSS_TOL))
     return rows

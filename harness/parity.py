@@ -1,7 +1,24 @@
-"""Comparing arrays across languages."""
+"""Comparing what the languages computed: the tolerances, the differences, and the verdict on a task's results
+(every participant against Python's layered code, a fused variant also against its own layered code)."""
 from __future__ import annotations
 
 import numpy as np
+
+from .results import Row
+from .rounds import Outcome
+from .runners import PortError
+from .settings import lang_variant
+
+GRAD_TOL = 1e-12  # norm-wise relative, port backprop vs reference backprop (same maths, different rounding)
+LAYER_TOL = 1e-12
+TRAIN_LOSS_TOL = 1e-9  # relative, at every recorded step of a short training run
+# The benchmark's own parity on long runs (the book's 10000 steps, the perceptron's 2000 epochs): rounding
+# differences of 1e-16 could grow over so many updates, so the bound is looser; a port that computes something
+# else is off by far more than this.
+RUN_TRAIN_TOL = 1e-6
+# Backprop vs central differences (h = 1e-4) inside one language: truncation error is ~1e-8 relative for the
+# smooth parts; a perturbation that crosses a ReLU kink can do worse in W1/b1 (docs/design.md).
+NUMERICAL_TOL = 1e-6
 
 
 def rel_diff(a: np.ndarray, ref: np.ndarray, floor: float = 0.0) -> float:
@@ -26,3 +43,48 @@ def max_rel_each(a: np.ndarray, ref: np.ndarray) -> float:
         return 0.0
     scale = np.where(ref == 0, 1.0, np.abs(ref))
     return float(np.max(np.abs(a - ref) / scale))
+
+
+CURVES = {("train", "loss"), ("perceptron", "losses")}  # compared point by point
+
+
+def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list[str], tol: float,
+           floor: float = 0.0) -> None:
+    """Compares every participant's results with Python's layered code, the reference, and a fused variant's also
+    with its own language's layered code: rows for the report (vs_python_rel, vs_layers_rel), and a failure
+    beyond `tol`. Without Python's result there is nothing to check against, and the others fail as unchecked."""
+    ref = got.get("python")
+    for who, res in got.items():
+        if who == "python":
+            continue
+        if ref is None:
+            out.unchecked.add(who)
+            out.fail(who, f"{case or task}: unchecked: Python, the reference, has no result to compare with")
+            continue
+        lang, variant = lang_variant(who)
+        against = {"vs_python_rel": ("Python", ref)}
+        if lang != "python" and variant != "layers" and lang in got:
+            against["vs_layers_rel"] = (f"{lang}'s layered code", got[lang])
+        wrong = []
+        for metric, (name, base) in against.items():
+            rows = [Row(lang, task, case, metric, n,
+                        max_rel_each(res[n], base[n]) if (task, n) in CURVES else rel_diff(res[n], base[n], floor),
+                        "", "largest relative difference over the curve" if (task, n) in CURVES else "norm-wise",
+                        variant) for n in names]
+            out.rows += rows
+            wrong += [f"{r.index} of {r.case or r.task} differs from {name}'s by {r.value:.2e} (tolerance {tol:g})"
+                      for r in rows if not r.value <= tol]
+        if wrong:
+            out.fail(who, "parity: " + "; ".join(wrong))
+
+
+def need(who: str, task: str, out: dict, shapes: dict[str, tuple]) -> None:
+    """Raises PortError unless the port's result has every named array, in its shape, all finite."""
+    lang = lang_variant(who)[0]
+    for name, shape in shapes.items():
+        if name not in out:
+            raise PortError(lang, f"{task}: the result has no {name!r}")
+        if out[name].shape != shape:
+            raise PortError(lang, f"{task}: {name} has shape {out[name].shape}, expected {shape}")
+        if not np.all(np.isfinite(out[name])):
+            raise PortError(lang, f"{task}: {name} has non-finite values")

@@ -1,7 +1,8 @@
-"""A progress bar over a run's tasks, with a detail line (round, language) for long ones; no bar with --quiet.
+"""A progress bar over a run's tasks, with a detail line (round, language) for long ones, when the output is a
+terminal; one line per finished task when it is not (a CI log, `| tee`, a file); nothing but messages with --quiet.
 
 While one request keeps the run waiting, the detail says for how long (a port that makes no progress shows
-as such, long before its time limit stops it); with --quiet, one line says so after a minute."""
+as such, long before its time limit stops it); without a bar, one line says so after a minute."""
 from __future__ import annotations
 
 import sys
@@ -13,9 +14,11 @@ SAY_WAIT_S = 60.0  # without a bar, one line after this long
 
 
 class Progress:
-    def __init__(self, total: int, quiet: bool = False):
+    def __init__(self, total: int, quiet: bool = False, terminal: bool | None = None):
         self.bar = None
-        if not quiet:
+        self.total, self.count, self.task, self.started = total, 0, "", time.monotonic()
+        self.lines = not quiet and not (sys.stderr.isatty() if terminal is None else terminal)
+        if not quiet and not self.lines:
             from tqdm import tqdm
             self.bar = tqdm(total=total, unit="task", file=sys.stderr, dynamic_ncols=True,
                             bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]{postfix}")
@@ -25,6 +28,7 @@ class Progress:
         threading.Thread(target=self._watch, daemon=True).start()
 
     def start(self, task: str) -> None:
+        self.task, self.started = task, time.monotonic()
         if self.bar is not None:
             self.bar.set_description(f"{task:<10}")
         self.detail("")
@@ -48,8 +52,12 @@ class Progress:
                     print(f"{self._text}: no answer for {waited:.0f} s yet", file=sys.stderr)
 
     def done(self) -> None:
+        self.count += 1
         if self.bar is not None:
             self.bar.update(1)
+        elif self.lines:
+            print(f"[{self.count}/{self.total}] {self.task} done in {time.monotonic() - self.started:.1f} s",
+                  file=sys.stderr, flush=True)
 
     def write(self, text: str) -> None:
         """A message (a failure, a download) above the bar; printed with --quiet too, which only hides the bar."""

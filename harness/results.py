@@ -16,6 +16,7 @@ import numpy as np
 
 COLUMNS = ("lang", "variant", "task", "case", "metric", "index", "value", "unit", "note")
 VARIANTS = ("layers", "fused")
+SETTINGS_TASK = "settings"  # rows (lang "all") holding a run's settings, so that the table stands alone
 
 
 @dataclass
@@ -43,7 +44,8 @@ class ResultsFile:
         with open(self.path, "a", newline="") as f:
             w = csv.writer(f)
             for r in rows:
-                value = "" if r.value is None or (isinstance(r.value, float) and math.isnan(r.value)) else repr(float(r.value))
+                missing = r.value is None or (isinstance(r.value, float) and math.isnan(r.value))
+                value = "" if missing else repr(float(r.value))
                 variant = "" if r.lang in ("machine", "all") else r.variant
                 w.writerow([r.lang, variant, r.task, r.case, r.metric, r.index, value, r.unit, r.note])
 

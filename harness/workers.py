@@ -29,7 +29,8 @@ import numpy as np
 
 from .interchange import InterchangeError, read_arrays, read_info, write_arrays, write_config
 from .runners import PortError, Runner, get_runner
-from .runners.base import REPO, TEMP_PREFIX, TaskResult, child_setup
+from .runners.base import REPO, TaskResult
+from .runners.processes import TEMP_PREFIX, child_setup
 
 READY, DONE, ERROR = "nnbench-ready", "nnbench-done", "nnbench-error"
 START_TIMEOUT = 120.0  # seconds for a worker to print nnbench-ready (Julia loads its code in about 1 s)

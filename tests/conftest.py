@@ -24,7 +24,7 @@ def require_lang(lang: str) -> Runner:
     pytest.skip(f"{lang} unavailable: {reason}")
 
 
-def assert_all_ok(rows: list[check.Row]) -> None:
+def assert_all_ok(rows: list[check.Comparison]) -> None:
     """Every row within its tolerance; on failure, the rows over it and the worst values."""
     assert rows
     over = [r for r in rows if not r.ok]

@@ -13,15 +13,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import harness.run as run_mod
+import harness.tasks as tasks_mod
 from harness import runners
 from harness.cli import main
-from harness.results import ResultsFile, read_results
-from harness.run import Rounds, Settings, eval_iterations, round_rows, run, train_chunks
+from harness.results import ResultsFile, Row, read_results
+from harness.rounds import Rounds, round_rows
+from harness.run import run
 from harness.runners.base import REPO, Found, PortError, Runner
 from harness.runners.python import PythonRunner
 from harness.schedule import round_order
+from harness.settings import Settings
 from harness.stats import flops_per_step, median_ci, ratio_estimate
+from harness.tasks.context import eval_iterations
+from harness.tasks.train import train_chunks
 from harness.workers import Worker, WorkerFailure, Workers
 
 FAKE = Path(__file__).with_name("fake_port.py")
@@ -210,19 +214,17 @@ def small_settings(*tasks: str) -> Settings:
     s.tasks, s.scaling_hidden, s.scaling_batch = tasks, (50,), (10,)
     s.min_rounds, s.case_budget_s, s.rounds_per_worker, s.bench_target_s = 4, 1.0, 2, 0.002
     s.perceptron_epochs, s.perceptron_repeats, s.startup_repeats = 50, 1, 2
+    s.timeout = 5.0  # every request: a hung port is caught in seconds
     return s
 
 
 @pytest.fixture
 def fakes(monkeypatch):
-    """Adds fake languages to the registry and makes every request's time limit short."""
+    """Adds fake languages to the runner registry, the one seam through which every part of the harness finds a
+    language."""
     def add(**extra: Runner):
-        registry = {**runners.RUNNERS, **extra}
-        monkeypatch.setattr(runners, "RUNNERS", registry)
-        monkeypatch.setattr(run_mod, "RUNNERS", registry)
-        monkeypatch.setattr("harness.workers.get_runner", registry.__getitem__)
-        monkeypatch.setattr(run_mod, "get_runner", registry.__getitem__)
-    monkeypatch.setattr(run_mod, "time_limit", lambda expected: 5.0)
+        for name, runner in extra.items():
+            monkeypatch.setitem(runners.RUNNERS, name, runner)
     return add
 
 
@@ -230,12 +232,11 @@ def test_a_failing_language_does_not_stop_the_run(tmp_path, fakes):
     fakes(crashy=FakeRunner("crashy", "crash"), hangy=FakeRunner("hangy", "hang"),
           babbly=FakeRunner("babbly", "garbage"), nanny=FakeRunner("nanny", "nan"),
           broken=FakeRunner("broken", "broken"))
-    run_dir, failed = run(["python", "crashy", "hangy", "babbly", "nanny", "broken"], small_settings("scaling"),
+    run_dir, failed = run(["python", "crashy", "hangy", "babbly", "nanny", "broken"], small_settings("bench"),
                           out_base=tmp_path, quiet=True, log=lambda m: None)
     # a worker that fails takes both variants it holds down; a result that fails fails the variant that made it
-    assert sorted(failed) == ["babbly fused scaling", "babbly scaling", "broken", "crashy fused scaling",
-                              "crashy scaling", "hangy fused scaling", "hangy scaling", "nanny fused scaling",
-                              "nanny scaling"]
+    assert sorted(failed) == ["babbly bench", "babbly fused bench", "broken", "crashy bench", "crashy fused bench",
+                              "hangy bench", "hangy fused bench", "nanny bench", "nanny fused bench"]
     df = read_results(run_dir / "results.csv")
     status = {r.lang: (r.value, r.note) for r in df[(df.metric == "status") & (df.variant != "fused")].itertuples()}
     assert status["python"] == (1, "")
@@ -252,7 +253,7 @@ def test_a_failing_language_does_not_stop_the_run(tmp_path, fakes):
     # the report names the failures; plots redraw from the CSV alone
     assert main(["plot", str(run_dir)]) == 0
     report = (run_dir / "report.md").read_text()
-    assert "## Failures" in report and "**crashy scaling**" in report
+    assert "## Failures" in report and "**crashy bench**" in report
     assert (run_dir / "step_time.png").exists() or "scaling" in report
 
 
@@ -280,9 +281,9 @@ def test_a_bench_round_that_returns_wrong_parameters_fails_the_case(tmp_path, fa
     fakes(nudged=Nudged("nudged"))
     tamper(monkeypatch, "nudged", "bench_round",
            lambda a: a.__setitem__("W1", a["W1"] * (1 + 1e-9)) if "W1" in a else None)
-    run_dir, failed = run(["python", "nudged"], small_settings("scaling"), out_base=tmp_path, quiet=True,
+    run_dir, failed = run(["python", "nudged"], small_settings("bench"), out_base=tmp_path, quiet=True,
                           log=lambda m: None)
-    assert failed == ["nudged scaling", "nudged fused scaling"]
+    assert failed == ["nudged bench", "nudged fused bench"]
     df = read_results(run_dir / "results.csv")
     note = df[(df.lang == "nudged") & (df.variant == "layers") & (df.metric == "status")].note.iloc[0]
     assert "parity: W1 of hidden=50 batch=100 differs from Python's by 1.00e-09 (tolerance 1e-12)" in note
@@ -294,9 +295,9 @@ def test_a_fused_variant_is_checked_against_python_and_its_own_layered_code(tmp_
     fakes(nudged=Nudged("nudged"))
     tamper(monkeypatch, "nudged", "bench_round", lambda a: a.__setitem__("b2", a["b2"] + 1e-6) if "b2" in a else None,
            when=lambda config: config["case_id"].endswith("fused"))
-    run_dir, failed = run(["python", "nudged"], small_settings("scaling"), out_base=tmp_path, quiet=True,
+    run_dir, failed = run(["python", "nudged"], small_settings("bench"), out_base=tmp_path, quiet=True,
                           log=lambda m: None)
-    assert failed == ["nudged fused scaling"]
+    assert failed == ["nudged fused bench"]
     df = read_results(run_dir / "results.csv")
     note = df[(df.lang == "nudged") & (df.variant == "fused") & (df.metric == "status")].note.iloc[0]
     assert "b2 of hidden=50 batch=100 differs from Python's by" in note
@@ -353,7 +354,7 @@ def test_ctrl_c_keeps_what_finished_and_stops_every_worker(tmp_path, fakes, monk
 
     def interrupted(ctx, out):
         raise KeyboardInterrupt
-    monkeypatch.setitem(run_mod.TASKS, "startup", interrupted)
+    monkeypatch.setitem(tasks_mod.TASKS, "startup", interrupted)
     run_dir, failed = run(["python", "twin"], small_settings("perceptron", "startup"), out_base=tmp_path, quiet=True,
                           log=lambda m: None)
     assert failed == ["interrupted"]
@@ -477,7 +478,7 @@ def test_a_harness_killed_outright_takes_its_workers_along_and_the_next_run_tidi
 def test_report_and_plots_from_csv_alone(tmp_path):
     """A results.csv made of synthetic rounds for two languages: the report's ratios and CIs come from it."""
     results = ResultsFile(tmp_path / "results.csv")
-    results.add([run_mod.Row("machine", "dgemm", "n=2000", "gflops", "", 40.0, "GFLOP/s")])
+    results.add([Row("machine", "dgemm", "n=2000", "gflops", "", 40.0, "GFLOP/s")])
     for task, case, metric, name, ratio in (("train", "hidden=50 batch=100", "step_time_round", "step_time", 0.5),
                                             ("bench", "hidden=50 batch=100", "step_time", "step_time", 0.5),
                                             ("bench", "hidden=100 batch=100", "step_time", "step_time", 0.6),
@@ -494,9 +495,9 @@ def test_report_and_plots_from_csv_alone(tmp_path):
         metrics = {metric: name, **({"blas_time": "blas_time"} if task == "bench" else {})}
         results.add(round_rows(task, case, rounds, metrics, costs=(metric,)))
     for lang in ("python", "julia"):
-        results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 * np.exp(-i / 20))
+        results.add([Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 * np.exp(-i / 20))
                      for i in range(50)])
-        results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "test_acc", 50, 0.9)])
+        results.add([Row(lang, "train", "hidden=50 batch=100", "test_acc", 50, 0.9)])
     assert main(["plot", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text()
     est = ratio_estimate(*synthetic_rounds(60, 0.5, 5), {r: 1 + r // 20 for r in range(60)})
@@ -519,12 +520,12 @@ def test_plot_of_a_missing_folder_is_a_clear_error(tmp_path, capsys):
 def test_a_table_that_cannot_be_drawn_leaves_the_run_folder_as_it_was(tmp_path, monkeypatch, capsys):
     import harness.plots as plots
     results = ResultsFile(tmp_path / "results.csv")
-    results.add([run_mod.Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 / (i + 1))
+    results.add([Row(lang, "train", "hidden=50 batch=100", "loss", i, 2.3 / (i + 1))
                  for lang in ("python", "julia") for i in range(20)])
 
-    def broken(df, langs):
+    def broken(df, langs, settings):
         raise ValueError("a column that makes no sense")
-    monkeypatch.setattr(plots, "startup", broken)  # drawn after training.png
+    monkeypatch.setitem(plots.PLOTS, "startup", broken)  # drawn after training.png
     assert main(["plot", str(tmp_path)]) == 2
     assert "a column that makes no sense" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]

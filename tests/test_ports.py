@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from conftest import assert_all_ok, bench_inputs, require_lang
 
-import harness.run as run_mod
 from harness import check
 from harness import inputs as mk
 from harness.interchange import read_manifest, write_arrays
 from harness.parity import max_rel_each, rel_diff
 from harness.runners import PortError, get_runner
+from harness.tasks.train import takeover_folder
 from harness.workers import Workers
 
 PORTS = ("julia", "scilab", "octave")
@@ -207,7 +207,7 @@ def test_training_in_chunks_handed_to_a_new_worker_replays_the_reference(port, p
     params = pool.request(port.name, "train_end", {}, timeout=120).arrays
     pool.retire(port.name)
     pool.request(port.name, "train_begin", {"lr": 0.1, "first": 15}, timeout=120,
-                 input_dir=run_mod.takeover_folder(tmp_path / "takeover", folder, params))
+                 input_dir=takeover_folder(tmp_path / "takeover", folder, params))
     steps(15, 5, True)
     steps(20, 10, True)
     final = pool.request(port.name, "train_end", {}, timeout=120).arrays

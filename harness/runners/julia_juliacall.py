@@ -82,5 +82,6 @@ def run_in_process(task: str, config: dict | None, inputs: dict[str, np.ndarray]
     out = {}
     for name in results.keys():
         value = results[name]
-        out[str(name)] = np.array(value, dtype=np.float64).T if not isinstance(value, (int, float)) else np.float64(value)
+        scalar = isinstance(value, (int, float))
+        out[str(name)] = np.float64(value) if scalar else np.array(value, dtype=np.float64).T
     return TaskResult(out, {str(k): str(v) for k, v in info}, wall, "")

@@ -1,0 +1,112 @@
+"""`python -m harness compare RUN_DIR RUN_DIR [...]`: runs side by side, from their results.csv (and
+environment.json where there is one). What differs between the runs' machines, runtimes and settings comes first;
+then, per language and quantity, each run's estimate and ratio to Python with their 95% CIs, and a change flagged
+where the later run's interval does not overlap the first run's. Quantities whose settings differ are not
+compared: the table says which settings differ instead."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .readout import base_case, estimate, languages, load_run, run_settings, time_unit, with_ci
+from .stats import Estimate
+
+# Which settings each quantity depends on: a difference there makes two runs' numbers unlike.
+DEPENDS = {"train": ("iters", "batch", "hidden", "lr", "train_chunk", "eval_every"),
+           "perceptron": ("perceptron_epochs", "perceptron_lr", "perceptron_repeats"),
+           "bench": ("bench_target_s",), "startup": ("batch", "hidden")}
+ENV_KEYS = (("machine", "cpu"), ("machine", "cores"), ("machine", "os"), ("machine", "kernel"), ("machine", "python"),
+            ("machine", "openblas_coretype"), ("threads",), ("project",), ("malloc", "GLIBC_TUNABLES"),
+            ("schedule", "pinned_cpus"))
+LANG_KEYS = ("version", "blas", "blas_threads")
+
+
+def _get(d: dict, path: tuple[str, ...]):
+    for k in path:
+        d = d.get(k, {}) if isinstance(d, dict) else {}
+    return d if d != {} else None
+
+
+def environment_differences(envs: list[dict]) -> list[str]:
+    out = []
+    langs = sorted({x for e in envs for x in e.get("languages", {})})
+    paths = list(ENV_KEYS) + [("languages", lang, key) for lang in langs for key in LANG_KEYS]
+    for path in paths:
+        values = [_get(e, path) for e in envs]
+        if len({repr(v) for v in values}) > 1:
+            out.append(f"{'.'.join(path)}: " + " | ".join("not recorded" if v is None else str(v) for v in values))
+    return out
+
+
+def change(first: Estimate, later: Estimate, up: str, down: str) -> str:
+    """How `later` differs from `first`: a word only when their 95% CIs do not overlap."""
+    if not (np.isfinite(first.value) and np.isfinite(later.value)):
+        return ""
+    if not all(np.isfinite(x) for x in (first.low, first.high, later.low, later.high)):
+        return "no CI"
+    factor = later.value / first.value if first.value else float("nan")
+    if later.low > first.high:
+        return f"{up} ×{factor:.2f}"
+    if later.high < first.low:
+        return f"{down} ×{factor:.2f}"
+    return "same within CIs"
+
+
+def quantities(dfs, settings) -> list[tuple[str, str, str, str]]:
+    """(task, case, metric name, label) measured in every run; the training run at each run's own base case."""
+    out = []
+    cases = [base_case(df, s) for df, s in zip(dfs, settings)]
+    if len(set(cases)) == 1 and cases[0]:
+        out.append(("train", cases[0], "step_time", f"training step {cases[0]}"))
+    common = set.intersection(*[set(df.loc[(df.task == "bench") & (df.metric == "step_time_estimate"), "case"])
+                                for df in dfs])
+    out += [("bench", c, "step_time", f"bench step {c}") for c in sorted(common)]
+    out.append(("perceptron", "AND", "epoch_time", "perceptron epoch (AND)"))
+    out.append(("startup", "", "startup_time", "process start-up"))
+    return out
+
+
+def compare_runs(run_dirs: list[Path]) -> list[str]:
+    loaded = [load_run(d) for d in run_dirs]
+    dfs, envs = [df for df, _ in loaded], [env for _, env in loaded]
+    settings = [run_settings(df, env) for df, env in loaded]
+    names = [env.get("run_id") or Path(d).name for d, env in zip(run_dirs, envs)]
+    lines = ["# Comparison of runs", "", "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for label, path in (("started", ("started",)), ("CPU", ("machine", "cpu")), ("OS", ("machine", "os"))):
+        lines.append(f"| {label} | " + " | ".join(str(_get(e, path) or "not recorded") for e in envs) + " |")
+    diffs = environment_differences(envs)
+    lines += ["", "## What differs between the runs", ""]
+    lines += [f"- {d}" for d in diffs] or ["- Machine, runtimes, BLAS and threads: the same, as far as recorded."]
+    keys = sorted({k for s in settings for k in s} - {"tasks", "variants", "timeout"})
+    differing = [k for k in keys if len({repr(s.get(k)) for s in settings}) > 1]
+    lines += [f"- setting {k}: " + " | ".join(str(s.get(k, "not recorded")) for s in settings) for k in differing]
+    lines += ["", "## Measurements", "",
+              "Each run's median with its 95% CI; the change is the later run against the first, named only where the "
+              "two intervals do not overlap (a regression is a longer time; for ratios, *up* means further behind "
+              "Python).", "",
+              "| quantity | language | " + " | ".join(f"{n}" for n in names) + " | change | ratio to Python: "
+              + " | ".join(names) + " | change |",
+              "|---|---|" + "---|" * (2 * len(names) + 2)]
+    langs = list(dict.fromkeys(lang for df in dfs for lang in languages(df)))
+    for task, case, metric, label in quantities(dfs, settings):
+        unlike = [k for k in DEPENDS.get(task, ()) if k in differing]
+        if unlike:
+            lines.append(f"| {label} | all | not compared: {', '.join(unlike)} differ |" + " |" * (2 * len(names) + 1))
+            continue
+        for lang in langs:
+            for variant in ("layers", "fused"):
+                times = [estimate(df, lang, task, case, f"{metric}_estimate", variant) for df in dfs]
+                if not any(np.isfinite(t.value) for t in times):
+                    continue
+                scale, unit = time_unit(min(t.value for t in times if np.isfinite(t.value)))
+                ratios = [estimate(df, lang, task, case, f"{metric}_ratio", variant) for df in dfs]
+                who = lang + (" (fused)" if variant == "fused" else "")
+                cells = [f"{with_ci(t, scale)} {unit}" if np.isfinite(t.value) else "–" for t in times]
+                rcells = ["reference" if lang == "python" else with_ci(r) for r in ratios]
+                tchange = "; ".join(filter(None, (change(times[0], t, "regression", "improvement") for t in times[1:])))
+                rchange = "" if lang == "python" else "; ".join(filter(None, (change(ratios[0], r, "up", "down")
+                                                                               for r in ratios[1:])))
+                lines.append(f"| {label} | {who} | " + " | ".join(cells) + f" | {tchange or '–'} | "
+                             + " | ".join(rcells) + f" | {rchange or '–'} |")
+    return lines + [""]

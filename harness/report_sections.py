@@ -1,0 +1,253 @@
+"""The sections of report.md after the summary: each a function of the results table (and the plots drawn)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .readout import (
+    NAN,
+    abstraction_cases,
+    bench_cases,
+    estimate,
+    fmt,
+    languages,
+    largest_vs_python,
+    one,
+    ratio_cell,
+    vals,
+    who,
+    with_ci,
+)
+from .stats import TARGET_HALF_WIDTH
+
+
+def reading(df: pd.DataFrame, case: str) -> list[str]:
+    """A few sentences that state what the table shows, computed from it (so they cannot drift from the numbers)."""
+    steps = {lang: estimate(df, lang, "train", case, "step_time_estimate") for lang in languages(df)}
+    steps = {lang: e for lang, e in steps.items() if np.isfinite(e.value)}
+    if not steps:
+        return []
+    fastest = min(steps, key=lambda lang: steps[lang].value)
+    out = [f"Reading: the fastest training step is **{fastest}** at {with_ci(steps[fastest], 1e3)} ms."]
+    for lang in steps:
+        r = estimate(df, lang, "train", case, "step_time_ratio")
+        if lang != "python" and np.isfinite(r.value):
+            out.append(f"{lang} takes {with_ci(r)}× Python's time per step.")
+    acc = [float(a[-1]) for a in (vals(df, lang, "train", "test_acc") for lang in steps) if a.size]
+    if len(acc) > 1:
+        out.append(f"Final test accuracies range {min(acc):.4f}–{max(acc):.4f} across languages.")
+    return [" ".join(out), ""]
+
+
+def anomalies(df: pd.DataFrame, langs: list[str]) -> list[str]:
+    """What to read with care, found in the results: a BLAS floor above its own step, a ratio whose CI did not
+    converge to the target, rounds more than 3x their median."""
+    out = []
+    for case in df.loc[(df.task == "bench") & (df.metric == "step_time_estimate"), "case"].unique():
+        for lang in langs:
+            for variant in ("layers", "fused"):
+                step = estimate(df, lang, "bench", case, "step_time_estimate", variant)
+                blas = estimate(df, lang, "bench", case, "blas_time_estimate", variant)
+                if blas.value > step.value:
+                    out.append(f"{who(lang, variant)}, bench {case}: the BLAS floor ({with_ci(blas, 1e3)} ms) is "
+                               "above the "
+                               f"step it is part of ({with_ci(step, 1e3)} ms)")
+    conv = df[(df.metric.str.endswith("_ratio")) & (df["index"].astype(str) == "converged") & (df.value == 0)]
+    for _, r in conv.iterrows():
+        e = estimate(df, r.lang, r.task, r.case, r.metric, r.variant)
+        what = r.metric.removesuffix("_ratio").replace("_", " ")
+        out.append(f"{who(r.lang, r.variant)}, {r.task} {r.case}: {what} ratio {with_ci(e)} did not converge to "
+                   f"±{TARGET_HALF_WIDTH:.0%} ({r.note})")
+    est = df[df.metric.str.endswith("_estimate") & (df["index"].astype(str) == "outliers") & (df.value > 0)]
+    for _, r in est.iterrows():
+        what = r.metric.removesuffix("_estimate").replace("_", " ")
+        out.append(f"{who(r.lang, r.variant)}, {r.task} {r.case}: {int(r.value)} round(s) of {what} over 3× the median "
+                   "(outliers; the median and its CI are robust to them)")
+    return out
+
+
+def anomalies_section(df, langs) -> list[str]:
+    found = anomalies(df, langs)
+    if not found:
+        return ["## Anomalies", "", f"None: every ratio's 95% CI is within ±{TARGET_HALF_WIDTH:.0%}, no BLAS floor is "
+                "above its step, no round is over 3× its median.", ""]
+    return ["## Anomalies", "", *[f"- {a}" for a in found], ""]
+
+
+def abstraction_section(df, langs, plots, settings=None) -> list[str]:
+    cases = abstraction_cases(df, settings)
+    if not cases:
+        return []
+    lines = ["## Cost of the abstraction", "",
+             "Every language's step written twice (docs/porting.md): *layers*, the book's structure (layer objects "
+             "with "
+             "forward and backward, the same in every language), and *fused*, the same maths as a fluent user of the "
+             "language writes fast code (inline matrix expressions, buffers reused where the language allows). Both "
+             "are "
+             "measured in the same rounds, by the same worker; the cost is layered minus fused within each round "
+             "(median "
+             "over rounds, 95% CI), and its share of the layered time. Every fused result was compared with Python's "
+             "and "
+             "with its own language's layered result (tolerance 1e-12 for the bench cases, as for the layered "
+             "code).", "",
+             "| language | measured | layers (µs) | fused (µs) | BLAS floor (µs) | fused / floor | cost (µs) | "
+             "share of layers | fused ratio to Python's fused |", "|---|---|---|---|---|---|---|---|---|"]
+    for lang in langs:
+        for task, case in cases:
+            metric = "epoch_time" if task == "perceptron" else "step_time"
+            lay = estimate(df, lang, task, case, f"{metric}_estimate")
+            fus = estimate(df, lang, task, case, f"{metric}_estimate", "fused")
+            if not (np.isfinite(lay.value) or np.isfinite(fus.value)):
+                continue
+            floor = estimate(df, lang, "bench", case, "blas_time_estimate", "fused") if task == "bench" else None
+            cost = estimate(df, lang, task, case, f"{metric}_abstraction")
+            share = estimate(df, lang, task, case, f"{metric}_abstraction_share")
+            what = {"bench": f"bench {case}", "train": f"training run {case}",
+                    "perceptron": f"perceptron epoch ({case})"}[task]
+            lines.append(f"| {lang} | {what} | {with_ci(lay, 1e6, 4)} | {with_ci(fus, 1e6, 4)} | "
+                         f"{with_ci(floor, 1e6, 4) if floor else '–'} | "
+                         f"{fmt(fus.value / floor.value) if floor and floor.value > 0 else '–'} | "
+                         f"{with_ci(cost, 1e6, 4)} | "
+                         f"{with_ci(share, 100, 2) + ' %' if np.isfinite(share.value) else '–'} | "
+                         f"{ratio_cell(df, lang, task, case, metric, 'fused') if np.isfinite(fus.value) else '–'} |")
+    lines.append("")
+    if "abstraction" in plots:
+        lines += [f"![cost of the abstraction]({plots['abstraction']})", ""]
+    return lines
+
+
+def perceptron_section(df, langs, plots) -> list[str]:
+    part = df[df.task == "perceptron"]
+    if part.empty:
+        return []
+    gates = list(dict.fromkeys(part.loc[part.metric == "solved_epoch", "case"]))
+    lines = ["## Perceptron", "",
+             "Full-batch gradient descent on each logic gate; *solved at* is the first epoch at which all four inputs "
+             "are "
+             "on the right side of 0.5 (– if never: a single perceptron cannot learn XOR, which is not linearly "
+             "separable).", "",
+             "**What was learned**, the same in every language (*agreement*: the largest difference from Python's W, b "
+             "and loss curve):", "",
+             "| language | " + " | ".join(f"{g} solved at" for g in gates) + " | XOR final loss | agreement with "
+                                                                             "Python |",
+             "|---|" + "---|" * (len(gates) + 2)]
+    for lang in langs:
+        cells = []
+        for g in gates:
+            v = one(df, lang, "perceptron", "solved_epoch", g)
+            cells.append("–" if not np.isfinite(v) or v < 0 else str(int(v)))
+        agree = "reference" if lang == "python" else fmt(largest_vs_python(df, lang, "perceptron"))
+        xor = fmt(one(df, lang, "perceptron", "final_loss", "XOR"))
+        lines.append(f"| {lang} | " + " | ".join(cells) + f" | {xor} | "
+                     f"{agree} |")
+    lines += ["", "*Agreement*: the largest of W's and b's norm-wise differences from Python's, relative to "
+              "max(‖Python's‖, 1) (XOR's weights shrink towards zero, where a pure relative difference means nothing), "
+              "and of the loss curve's relative difference at any epoch.", ""]
+    if "perceptron" in plots:
+        lines += [f"![perceptron]({plots['perceptron']})", ""]
+    lines += ["**How long an epoch takes** (AND: whole training runs timed in rounds; median over rounds, 95% CI):", "",
+              "| language | AND epoch (µs) | ratio to Python's epoch |", "|---|---|---|"]
+    for lang in langs:
+        epoch = estimate(df, lang, "perceptron", "AND", "epoch_time_estimate")
+        lines.append(f"| {lang} | {with_ci(epoch, 1e6)} | {ratio_cell(df, lang, 'perceptron', 'AND', 'epoch_time')} |")
+    return lines + [""]
+
+
+def gradcheck_section(df, langs, plots) -> list[str]:
+    part = df[(df.task == "gradcheck")]
+    if part.empty:
+        return []
+    lines = ["## Gradient check", "",
+             "Backprop against central differences (h = 1e-4) on the first 3 training images with the book's initial "
+             "weights, inside each language; and each language's backprop against Python's (norm-wise relative).", "",
+             "| language | parameter | max abs (backprop − numerical) | mean abs | backprop vs Python |",
+             "|---|---|---|---|---|"]
+    for lang in langs:
+        for p in ("W1", "b1", "W2", "b2"):
+            lines.append(f"| {lang} | {p} | {fmt(one(df, lang, 'gradcheck', 'numerical_max_abs', p))} | "
+                         f"{fmt(one(df, lang, 'gradcheck', 'numerical_mean_abs', p))} | "
+                         f"{'reference' if lang == 'python' else fmt(largest_vs_python(df, lang, 'gradcheck', p))} |")
+    lines.append("")
+    if "parity" in plots:
+        lines += [f"![gradient parity]({plots['parity']})", ""]
+    return lines
+
+
+def training_section(df, langs, plots) -> list[str]:
+    part = df[df.task == "train"]
+    if part.empty:
+        return []
+    lines = ["## Training", "",
+             "| language | final train acc | final test acc | loss vs Python (largest relative, any step) | "
+             "weights vs Python | all requests (s) |", "|---|---|---|---|---|---|"]
+    for lang in langs:
+        tr, te = vals(df, lang, "train", "train_acc"), vals(df, lang, "train", "test_acc")
+        mine = (df.lang == lang) & (df.task == "train") & (df.metric == "vs_python_rel")
+        params = df["index"].astype(str).isin(["W1", "b1", "W2", "b2"])
+        weights = max((float(v) for v in df.loc[mine & params, "value"]), default=NAN)
+        lines.append(f"| {lang} | {fmt(tr[-1] if tr.size else NAN, 4)} | {fmt(te[-1] if te.size else NAN, 4)} | "
+                     f"{'reference' if lang == 'python' else fmt(largest_vs_python(df, lang, 'train', 'loss'))} | "
+                     f"{'reference' if lang == 'python' else fmt(weights)} | "
+                     f"{fmt(one(df, lang, 'train', 'wall_time'))} |")
+    lines.append("")
+    if "training" in plots:
+        lines += [f"![training curves]({plots['training']})", ""]
+    return lines
+
+
+def scaling_section(df, langs, plots) -> list[str]:
+    part = df[(df.task == "bench") & (df.metric == "step_time_estimate")]
+    if part.empty:
+        return []
+    cases = bench_cases(df)
+    lines = ["## Scaling", "",
+             "Time per training step against the hidden size and the batch size (median over rounds, 95% CI), its "
+             "ratio "
+             "to Python, and in brackets the BLAS floor (the six matrix products alone). What the first round computed "
+             "(the parameters after its steps, and the six products) was compared with Python's (tolerance 1e-12).", "",
+             "| case | rounds | " + " | ".join(langs) + " |", "|---|---|" + "---|" * len(langs)]
+    for c in cases:
+        cells = []
+        for lang in langs:
+            st = estimate(df, lang, "bench", c, "step_time_estimate")
+            bl = estimate(df, lang, "bench", c, "blas_time_estimate")
+            ratio = "" if lang == "python" else f"; {ratio_cell(df, lang, 'bench', c, 'step_time')}×"
+            cells.append(f"{with_ci(st, 1e3)} ms{ratio} ({fmt(bl.value * 1e3)})")
+        rounds = df[(df.lang == "all") & (df.task == "bench") & (df.case == c) & (df.metric == "rounds")]
+        n = f"{int(rounds.value.iloc[-1])} ({rounds.note.iloc[-1]})" if len(rounds) else "–"
+        lines.append(f"| {c} | {n} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for key in ("scaling_hidden", "scaling_batch"):
+        if key in plots:
+            lines += [f"![{key}]({plots[key]})", ""]
+    return lines
+
+
+def startup_section(plots) -> list[str]:
+    if "startup" not in plots:
+        return []
+    return ["## Start-up and first call", "",
+            "Start-up: the whole process of a port that does nothing (`noop`), timed by the harness from outside. "
+            "First call: the first training step of a fresh process, timed inside the language: it includes Julia's "
+            "compilation of the step. Both in rounds of fresh processes.", "", f"![start-up]({plots['startup']})", ""]
+
+
+CAVEATS = ["## Caveats", "",
+           "- One machine, shared: ratios are measured within rounds so that a slow minute slows every language alike, "
+           "but a language that allocates more can suffer more from a busy neighbour; the confidence intervals say how "
+           "sure each ratio is, and the anomalies above which cases to read with care.",
+           "- Each language links its own OpenBLAS build (see the table above): the BLAS floor column shows what that "
+           "alone costs.",
+           "- Each BLAS floor does the products the way that language's fused step does: Julia into buffers made once "
+           "(in place), the others allocating a new result for each product.",
+           "- Python's step includes NumPy's per-call overhead; the ports' steps include their interpreters' (Scilab, "
+           "Octave).",
+           "- The training loss is recorded from each step's own forward pass, before the update (the book records it "
+           "after).",
+           "- The batch gather is outside the timed step in every language.",
+           "- Scilab, Octave and NumPy allocate a new matrix for every result. With glibc's default malloc settings "
+           "the "
+           "heap is trimmed and regrown many times per step, so the step time depends on what else the process holds; "
+           "the harness raises glibc's trim and mmap thresholds for every language alike (Setup above), which makes "
+           "them faster and steadier. A user's own GLIBC_TUNABLES is kept instead.",
+           ""]

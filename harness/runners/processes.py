@@ -1,0 +1,64 @@
+"""What every process the harness starts shares: the same allocator settings, death with the harness, and
+temporary folders named after the harness's process so that a run killed outright can be cleaned up after."""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Callable
+
+# glibc's malloc, the same for every language (docs/measurement.md, "The allocator"): with its default
+# thresholds an interpreter that allocates a new matrix for every result (Octave, Scilab, NumPy) trims its heap
+# and maps fresh pages many times per step, so its step time depends on what else the process holds. Raised
+# thresholds keep freed memory for reuse. A GLIBC_TUNABLES of the user's own (even empty) is kept instead.
+MALLOC_TUNABLES = ("glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456:"
+                   "glibc.malloc.top_pad=67108864")
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+TEMP_PREFIX = f"nnbench-{os.getpid()}-"  # temporary folders name the harness's process: see clean_stale_temp
+
+
+def child_setup(cpus: set[int] | None = None) -> Callable[[], None]:
+    """What a port's process does before it starts: on Linux, ask to be killed when the harness dies, however it
+    dies (even SIGKILL: a parent-death signal); and run on `cpus` when given. The parent-death signal follows
+    the thread that started the process, so only processes started by the main thread ask for it."""
+    main = threading.current_thread() is threading.main_thread()
+    libc = None
+    if main and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+        except OSError:
+            libc = None
+
+    def setup() -> None:
+        if libc is not None:
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+    return setup
+
+
+def clean_stale_temp(log: Callable[[str], None] = lambda message: None) -> None:
+    """Removes the temporary folders of harness processes that are gone (a run killed outright leaves them)."""
+    for folder in Path(tempfile.gettempdir()).glob("nnbench-*-*"):
+        pid = folder.name.split("-")[1]
+        if not pid.isdigit() or pid_alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        log(f"removed {folder}, left by a run that ended without cleaning up")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -1,0 +1,61 @@
+"""What a run does (Settings), the names of its tasks, and its participants: each language's layered code, and
+its other variants ("julia fused"), each with the Python participant its ratios are taken to."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .results import VARIANTS
+
+GATES = ("AND", "OR", "NAND", "XOR")
+WARMUP_STEPS = 10  # the training run's first steps (compilation, cold caches) are left out of its rounds
+TASK_NAMES = ("startup", "perceptron", "gradcheck", "train", "bench")
+VARIANT_TASKS = ("perceptron", "train", "bench")  # measured for every variant; the others for the layered code
+MNIST_TASKS = {"startup", "gradcheck", "train", "bench"}  # the tasks whose inputs come from MNIST
+
+
+@dataclass
+class Settings:
+    """What a run does. `quick()` gives the short version with the same report."""
+    iters: int = 10000
+    batch: int = 100
+    lr: float = 0.1
+    hidden: int = 50
+    eval_every: int = 600
+    train_chunk: int = 200  # training steps per request: one chunk per language per round
+    perceptron_epochs: int = 2000
+    perceptron_lr: float = 1.0
+    perceptron_repeats: int = 3  # whole training runs per request; a round's value is their median
+    startup_repeats: int = 3  # rounds of fresh processes
+    bench_target_s: float = 0.02  # each timed block (steps, or the BLAS floor) lasts about this long
+    min_rounds: int = 10
+    max_rounds: int = 150
+    case_budget_s: float = 6.0  # rounds stop when this much time per case is spent, converged or not
+    rounds_per_worker: int = 8  # each language's worker is replaced by a new process every so many rounds
+    train_generations: int = 2  # worker processes the training run is handed through
+    scaling_hidden: tuple[int, ...] = (50, 100, 200, 400, 800)
+    scaling_batch: tuple[int, ...] = (1, 10, 100, 1000)
+    gradcheck_batch: int = 3
+    tasks: tuple[str, ...] = TASK_NAMES
+    variants: tuple[str, ...] = VARIANTS  # for the tasks that measure both (VARIANT_TASKS)
+    timeout: float | None = None  # caps every request's time limit (else proportional: time_limit)
+    quick_version: bool = False
+
+    @classmethod
+    def quick(cls) -> "Settings":
+        return cls(quick_version=True, iters=600, eval_every=100, train_chunk=25, perceptron_epochs=500,
+                   case_budget_s=5.0, scaling_hidden=(50, 200, 800), scaling_batch=(1, 100, 1000))
+
+def part(lang: str, variant: str = "layers") -> str:
+    """A participant of a task: a language's layered code ("julia") or another variant of it ("julia fused")."""
+    return lang if variant == "layers" else f"{lang} {variant}"
+
+
+def lang_variant(who: str) -> tuple[str, str]:
+    """A participant's language and variant."""
+    lang, _, variant = who.partition(" ")
+    return lang, variant or "layers"
+
+
+def reference(who: str) -> str:
+    """The participant a ratio is taken to: Python in the same variant."""
+    return part("python", lang_variant(who)[1])

@@ -1,0 +1,32 @@
+"""The tasks of a run, by name, and how one is run for every participant."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..results import Row
+from ..rounds import Outcome
+from ..settings import VARIANT_TASKS, lang_variant, part
+from .bench import task_bench
+from .context import RunContext
+from .gradcheck import task_gradcheck
+from .perceptron import task_perceptron
+from .startup import task_startup
+from .train import task_train
+
+TASKS: dict[str, Callable[[RunContext, Outcome], None]] = {
+    "startup": task_startup, "perceptron": task_perceptron, "gradcheck": task_gradcheck,
+    "train": task_train, "bench": task_bench,
+}
+
+
+def run_task(ctx: RunContext, task: str) -> list[str]:
+    """One task for every language (and variant, for VARIANT_TASKS), its rows written at once; returns the
+    failures, for the summary."""
+    variants = ctx.settings.variants if task in VARIANT_TASKS else ("layers",)
+    parts = [part(lang, variant) for lang in ctx.langs for variant in variants]
+    out = Outcome(task, parts, ctx.progress.write)
+    TASKS[task](ctx, out)
+    ctx.results.add(out.rows)
+    ctx.results.add([Row(lang, task, "", "status", "", int(out.ok(who)), "", out.failed.get(who, ""), variant)
+                     for who in parts for lang, variant in [lang_variant(who)]])
+    return [f"{who} {task}" + (" (unchecked)" if who in out.unchecked else "") for who in parts if not out.ok(who)]

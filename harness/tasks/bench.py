@@ -1,0 +1,80 @@
+"""The training step on one batch at several sizes, and its BLAS floor, in rounds."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import inputs as mk
+from ..interchange import write_arrays
+from ..parity import GRAD_TOL, need, verify
+from ..results import Row
+from ..rounds import Outcome, round_rows, run_rounds
+from ..settings import Settings, lang_variant
+from ..stats import flops_per_step
+from ..tasks.context import RunContext, inner_steps, step_estimate, time_limit
+
+
+def scaling_cases(s: Settings) -> list[tuple[int, int]]:
+    cases = [(h, s.batch) for h in s.scaling_hidden] + [(s.hidden, n) for n in s.scaling_batch if n != s.batch]
+    if (s.hidden, s.batch) not in cases:
+        cases.insert(0, (s.hidden, s.batch))
+    return cases
+
+
+def task_bench(ctx: RunContext, out: Outcome) -> None:
+    """The training step and its BLAS floor at several sizes: every case held by every worker, the cases'
+    rounds interleaved (each round visits every case not yet converged), what the first round computed
+    verified."""
+    s = ctx.settings
+    x_all, t_all = ctx.mnist["x_train"], ctx.mnist["t_train"]
+    cases: dict[str, dict] = {}
+    for hidden, batch in scaling_cases(s):
+        idx = mk.batch_sequence(ctx.seed, 1, batch)[0]
+        folder = ctx.workers.scratch / f"bench-{hidden}-{batch}"
+        write_arrays(folder, {**mk.net_params(ctx.seed, hidden), "x": x_all[idx].astype(np.float64) / 255.0,
+                              "t": t_all[idx].astype(np.int64)})
+        inner = inner_steps(s.bench_target_s, hidden, batch, ctx.gflops)
+        warmup = max(1, inner // 10)
+        cases[f"hidden={hidden} batch={batch}"] = {
+            "id": f"h{hidden}_b{batch}_", "folder": folder, "hidden": hidden, "batch": batch,
+            "shapes": bench_shapes(hidden, batch), "inner": inner,
+            "warmup": warmup, "flops": flops_per_step(batch, hidden),
+            "limit": time_limit(2 * (warmup + inner) * step_estimate(batch, hidden))}
+    checked: dict[str, dict[str, dict]] = {case: {} for case in cases}
+
+    def setup(who: str, r: int) -> None:
+        lang, variant = lang_variant(who)
+        for c in cases.values():
+            ctx.request(lang, "bench_begin", {"case_id": c["id"] + variant, "lr": s.lr, "variant": variant},
+                        input_dir=c["folder"], timeout=time_limit(1.0))
+
+    def block(who: str, case: str, r: int) -> dict[str, float]:
+        lang, variant = lang_variant(who)
+        c = cases[case]
+        verifying = who not in checked[case]
+        got = ctx.request(lang, "bench_round", {"case_id": c["id"] + variant, "warmup": c["warmup"],
+                                                "inner": c["inner"], "verify": int(verifying)}, timeout=c["limit"])
+        need(who, "bench_round", got, {"step_time": (), "blas_time": (), **(c["shapes"] if verifying else {})})
+        if verifying:
+            checked[case][who] = got
+        return {"step_time": float(got["step_time"]), "blas_time": float(got["blas_time"])}
+
+    rounds = run_rounds(ctx, "bench", out, list(cases), block, ["step_time", "blas_time"],
+                        per_worker=s.rounds_per_worker, setup=setup)
+    for case, c in cases.items():
+        out.rows += round_rows("bench", case, rounds[case], {"step_time": "step_time", "blas_time": "blas_time"},
+                               costs=("step_time",))
+        out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, "", rounds[case].stopped_because))
+        out.rows.append(Row("all", "bench", case, "steps", "", c["warmup"] + c["inner"], "",
+                            f"{c['warmup']} untimed + {c['inner']} timed steps per round, from the same parameters"))
+        out.rows.append(Row("all", "bench", case, "flops", "", c["flops"], "FLOP"))
+        out.rows += [Row("all", "bench", case, "hidden", "", c["hidden"]),
+                     Row("all", "bench", case, "batch", "", c["batch"])]
+        verify(out, "bench", case, checked[case], list(c["shapes"]), GRAD_TOL)
+
+
+def bench_shapes(hidden: int, batch: int) -> dict[str, tuple]:
+    """What a verifying bench round returns: the parameters after its steps and the six products."""
+    d, c = mk.INPUT_SIZE, mk.OUTPUT_SIZE
+    return {"W1": (d, hidden), "b1": (hidden,), "W2": (hidden, c), "b2": (c,),
+            "p_xW1": (batch, hidden), "p_hW2": (batch, c), "p_dyW2t": (batch, hidden), "p_htdy": (hidden, c),
+            "p_dhW1t": (batch, d), "p_xtdh": (d, hidden)}

@@ -1,0 +1,42 @@
+"""Start-up (a port doing nothing, its `noop`) and the first training step, on fresh processes, in rounds."""
+from __future__ import annotations
+
+import numpy as np
+
+from python_impl.two_layer_net import PARAM_NAMES
+
+from .. import inputs as mk
+from ..interchange import write_arrays
+from ..parity import GRAD_TOL, need, verify
+from ..rounds import Outcome, round_rows, run_rounds
+from ..tasks.context import RunContext
+
+
+def task_startup(ctx: RunContext, out: Outcome) -> None:
+    """Fresh processes, in rounds: a port that does nothing (start-up, timed from outside) and the first
+    training step of a fresh process (timed inside: it includes any compilation), verified."""
+    s = ctx.settings
+    folder = ctx.workers.scratch / "first_step"
+    data = first_step_inputs(ctx)
+    write_arrays(folder, data)
+    case = f"hidden={s.hidden} batch={s.batch}"
+    checked: dict[str, dict] = {}
+
+    def block(lang: str, _case: str, r: int) -> dict[str, float]:
+        wall = ctx.fresh(lang, "noop", {}).wall
+        got = ctx.fresh(lang, "first_step", {"lr": s.lr}, input_dir=folder).arrays
+        need(lang, "first_step", got, {"first_step": (), **{k: data[k].shape for k in PARAM_NAMES}})
+        checked.setdefault(lang, got)
+        return {"startup_time": wall, "first_step": float(got["first_step"])}
+
+    rounds = run_rounds(ctx, "startup", out, [""], block, [], rounds=s.startup_repeats)[""]
+    out.rows += round_rows("startup", "", rounds, {"startup_time": "startup_time"}, target=False)
+    out.rows += round_rows("startup", case, rounds, {"first_step": "first_step"}, target=False)
+    verify(out, "startup", case, checked, list(PARAM_NAMES), GRAD_TOL)
+
+
+def first_step_inputs(ctx: RunContext) -> dict[str, np.ndarray]:
+    s = ctx.settings
+    idx = mk.batch_sequence(ctx.seed, 1, s.batch)[0]
+    return {**mk.net_params(ctx.seed, s.hidden), "x": ctx.mnist["x_train"][idx].astype(np.float64) / 255.0,
+            "t": ctx.mnist["t_train"][idx].astype(np.int64)}

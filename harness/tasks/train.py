@@ -1,0 +1,109 @@
+"""The book's training run, in chunks interleaved across languages, handed from worker to worker."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from python_impl.two_layer_net import PARAM_NAMES
+
+from .. import inputs as mk
+from ..interchange import write_arrays
+from ..parity import RUN_TRAIN_TOL, need, verify
+from ..results import Row, series
+from ..rounds import Outcome, round_rows, run_rounds
+from ..settings import WARMUP_STEPS, lang_variant
+from ..tasks.context import RunContext, eval_iterations, step_estimate, time_limit
+
+
+def train_chunks(iters: int, chunk: int, eval_every: int) -> list[tuple[int, int, bool]]:
+    """The training run cut into requests: (first step, steps, evaluate after it). A chunk is at most `chunk`
+    steps and ends at every evaluation point, so the accuracies are measured where `train` measures them."""
+    evals = eval_iterations(iters, eval_every)
+    out, first = [], 0
+    while first < iters:
+        stop = min(first + chunk, next(e for e in evals if e > first))
+        out.append((first, stop - first, stop in evals))
+        first = stop
+    return out
+
+
+def task_train(ctx: RunContext, out: Outcome) -> None:
+    """The book's training run, every language in step, chunk by chunk: each round every language runs the same
+    chunk of steps (its network kept in its worker), in a shuffled order. The run is handed to new worker
+    processes (train_generations of them) on the way: the old one returns the parameters, the new one continues."""
+    s = ctx.settings
+    folder = ctx.run_dir / "inputs" / "train"
+    params = mk.net_params(ctx.seed, s.hidden)
+    if not (folder / "manifest.txt").exists():  # written once, read by every language
+        write_arrays(folder, {**params, "batches": mk.batch_sequence(ctx.seed, s.iters, s.batch), **ctx.mnist})
+    chunks = train_chunks(s.iters, s.train_chunk, s.eval_every)
+    case = f"hidden={s.hidden} batch={s.batch}"
+    step = step_estimate(s.batch, s.hidden)
+    walls = {who: 0.0 for who in out.running()}
+    got = {who: {"loss": [], "step_times": [], "train_acc": [], "test_acc": []} for who in out.running()}
+    reached: dict[str, dict] = {}  # the parameters each participant's last worker handed back
+
+    def setup(who: str, r: int) -> None:
+        lang, variant = lang_variant(who)
+        ctx.progress.detail(f"train: loading the data into {who}")
+        source = folder if r == 0 else takeover_folder(ctx.workers.scratch / f"train-{lang}-{variant}-{r}", folder,
+                                                       reached[who])
+        first = chunks[r][0] if r < len(chunks) else s.iters
+        walls[who] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first, "variant": variant},
+                                          input_dir=source, timeout=time_limit(10.0)).wall
+
+    def teardown(who: str) -> None:
+        lang, variant = lang_variant(who)
+        res = ctx.workers.request(lang, "train_end", {"variant": variant}, timeout=time_limit(1.0))
+        need(who, "train_end", res.arrays, {k: v.shape for k, v in params.items()})
+        walls[who] += res.wall
+        reached[who] = res.arrays
+
+    def block(who: str, _case: str, r: int) -> dict[str, float]:
+        lang, variant = lang_variant(who)
+        first, steps, evaluate = chunks[r]
+        res = ctx.workers.request(lang, "train_steps", {"first": first, "steps": steps, "evaluate": int(evaluate),
+                                                        "variant": variant},
+                                  timeout=time_limit(steps * step + (5.0 if evaluate else 0.0)))
+        need(who, "train_steps", res.arrays, {"loss": (steps,), "step_times": (steps,),
+                                              **({"train_acc": (), "test_acc": ()} if evaluate else {})})
+        walls[who] += res.wall
+        for k in got[who]:
+            if k in res.arrays:
+                got[who][k].append(np.atleast_1d(res.arrays[k]))
+        steady = res.arrays["step_times"][max(0, WARMUP_STEPS - first):]
+        return {"step_time_round": float(np.median(steady))} if steady.size else {}
+
+    per_worker = -(-len(chunks) // s.train_generations)
+    rounds = run_rounds(ctx, "train", out, [case], block, ["step_time_round"], rounds=len(chunks),
+                        per_worker=per_worker, setup=setup, teardown=teardown)[case]
+    checked = {}
+    evals = eval_iterations(s.iters, s.eval_every)
+    for who in out.running():
+        lang, variant = lang_variant(who)
+        result = {k: np.concatenate(v) for k, v in got[who].items()}
+        checked[who] = {**result, **reached[who]}
+        out.rows += series(lang, "train", case, "loss", result["loss"], variant=variant)
+        out.rows += series(lang, "train", case, "step_time", result["step_times"], "s", variant=variant)
+        out.rows += [Row(lang, "train", case, "train_acc", it, float(a), variant=variant)
+                     for it, a in zip(evals, result["train_acc"])]
+        out.rows += [Row(lang, "train", case, "test_acc", it, float(a), variant=variant)
+                     for it, a in zip(evals, result["test_acc"])]
+        out.rows.append(Row(lang, "train", case, "wall_time", "", walls[who], "s",
+                            "every request of the run: loading, training, evaluation, hand-overs", variant))
+    out.rows += round_rows("train", case, rounds, {"step_time_round": "step_time"}, costs=("step_time_round",))
+    verify(out, "train", case, checked, ["loss", *PARAM_NAMES, "test_acc"], RUN_TRAIN_TOL)
+
+
+def takeover_folder(folder: Path, base: Path, params: dict[str, np.ndarray]) -> Path:
+    """The input folder for a new worker that takes over the training run: the parameters reached so far, and
+    base's other arrays (the data, the batches) linked, not copied."""
+    write_arrays(folder, {k: params[k] for k in PARAM_NAMES})
+    lines = [ln for ln in (base / "manifest.txt").read_text().splitlines()[1:] if ln.split()[0] not in PARAM_NAMES]
+    for ln in lines:
+        name = ln.split()[0]
+        (folder / f"{name}.bin").symlink_to((base / f"{name}.bin").resolve())
+    manifest = folder / "manifest.txt"
+    manifest.write_text(manifest.read_text() + "".join(ln + "\n" for ln in lines))
+    return folder

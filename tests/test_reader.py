@@ -1,0 +1,267 @@
+"""The reader's side, from a small synthetic results.csv: every plot and what it must show, the terminal summary,
+the progress output outside a terminal, and `compare` across runs."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from harness.cli import main
+from harness.parity import GRAD_TOL, NUMERICAL_TOL, RUN_TRAIN_TOL
+from harness.plots import PLOTS, draw_all
+from harness.progress import Progress
+from harness.readout import load_run, run_settings
+from harness.results import SETTINGS_TASK, ResultsFile, Row, series
+from harness.rounds import Rounds, round_rows
+from harness.summary import terminal_table
+from python_impl.perceptron import GATES
+
+LANGS = ("python", "julia", "octave")
+CASE = "hidden=50 batch=100"
+BENCH = {(50, 100): 1.0, (800, 100): 8.0, (50, 1): 0.2}  # (hidden, batch): Python's step in ms
+
+
+def rounds_of(ratios: dict[str, float], base_s: float, n: int = 30, seed: int = 0, spread: float = 0.02) -> Rounds:
+    """n rounds on a machine drifting 2x, each participant `ratios[who]` times Python with `spread` noise."""
+    rng = np.random.default_rng(seed)
+    rounds = Rounds()
+    for r in range(n):
+        machine = base_s * np.exp(rng.uniform(0, np.log(2)))
+        for k, (who, ratio) in enumerate(ratios.items()):
+            t = machine * ratio * np.exp(rng.normal(0, spread))
+            rounds.add(who, r, k, 1 + r // 10, {"step_time": t, "blas_time": machine * 0.5})
+    rounds.count, rounds.stopped_because = n, "converged"
+    return rounds
+
+
+def write_run(folder, julia: float = 0.9, hidden: int = 50, seed: int = 0) -> None:
+    """A run folder with every task's rows for three languages; julia takes `julia` x Python's time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    res = ResultsFile(folder / "results.csv")
+    res.add([Row("machine", "dgemm", "n=2000", "gflops", "", 40.0, "GFLOP/s")])
+    settings = {"iters": 100, "batch": 100, "hidden": hidden, "lr": 0.1, "eval_every": 50, "seed": 0, "threads": 1}
+    res.add([Row("all", SETTINGS_TASK, "", k, "", float(v)) for k, v in settings.items()])
+    ratios = {"python": 1.0, "julia": julia, "octave": 1.7}
+    both = {**ratios, **{f"{who} fused": r * 0.8 for who, r in ratios.items()}}
+    res.add(round_rows("train", f"hidden={hidden} batch=100", rounds_of(both, 1e-3, seed=seed),
+                       {"step_time": "step_time"}, costs=("step_time",)))
+    for (h, b), ms in BENCH.items():
+        case = f"hidden={h} batch={b}"
+        res.add(round_rows("bench", case, rounds_of(both, ms * 1e-3, seed=seed + h + b),
+                           {"step_time": "step_time", "blas_time": "blas_time"}, costs=("step_time",)))
+        res.add([Row("all", "bench", case, "hidden", "", h), Row("all", "bench", case, "batch", "", b),
+                 Row("all", "bench", case, "rounds", "", 30, "", "converged")])
+    loss = 2.3 * np.exp(-np.arange(100) / 30)
+    w = {"AND": (2.0, 2.0, -3.0), "OR": (2.0, 2.0, -1.0), "NAND": (-2.0, -2.0, 3.0), "XOR": (0.01, 0.02, -0.01)}
+    for k, lang in enumerate(LANGS):
+        nudge = 0.0 if lang == "python" else 1e-16 * (k + 1)
+        res.add(series(lang, "train", CASE, "loss", loss * (1 + nudge)))
+        res.add([Row(lang, "train", CASE, "test_acc", 100, 0.9), Row(lang, "train", CASE, "train_acc", 100, 0.91)])
+        for p in ("W1", "b1", "W2", "b2"):
+            res.add([Row(lang, "gradcheck", p, "numerical_rel", "", 1e-9),
+                     Row(lang, "gradcheck", p, "numerical_max_abs", "", 1e-10)])
+            if lang != "python":
+                res.add([Row(lang, "gradcheck", "", "vs_python_rel", p, 0.0 if lang == "julia" else 3e-16)])
+        for gate in GATES:
+            w1, w2, b = w[gate]
+            res.add([*series(lang, "perceptron", gate, "W", [w1, w2]), Row(lang, "perceptron", gate, "b", "", b),
+                     *series(lang, "perceptron", gate, "loss", np.linspace(1, 0.5 if gate == "XOR" else 0.01, 20),
+                             start=1),
+                     Row(lang, "perceptron", gate, "solved_epoch", "", -1 if gate == "XOR" else 10)])
+        for case, metric, v in (("", "startup_time_estimate", 0.25 * (k + 1)), (CASE, "first_step_estimate", 0.004)):
+            res.add([Row(lang, "startup", case, metric, i, v * f)
+                     for i, f in (("median", 1), ("ci_low", 0.9), ("ci_high", 1.1))])
+        for task in ("train", "bench", "gradcheck", "perceptron"):
+            res.add([Row(lang, task, "", "status", "", 1)])
+    (folder / "environment.json").write_text(json.dumps({"run_id": folder.name, "seed": 0, "threads": 1,
+                                                         "settings": {k: v for k, v in settings.items()
+                                                                      if k not in ("seed", "threads")},
+                                                         "machine": {"cpu": "Test CPU", "os": "Debian"},
+                                                         "languages": {"julia": {"version": "1.5.3"}}}))
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run") / "20260101-000000"
+    write_run(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def figures(run_dir):
+    df, env = load_run(run_dir)
+    settings = run_settings(df, env)
+    from harness.readout import languages, layered
+    langs = languages(layered(df))
+    both = {"abstraction", "perceptron"}
+    return {key: fn(df if key in both else layered(df), langs, settings) for key, fn in PLOTS.items()}
+
+
+def legend_texts(ax_or_fig) -> list[str]:
+    legends = ax_or_fig.legends if hasattr(ax_or_fig, "legends") and ax_or_fig.legends else [ax_or_fig.get_legend()]
+    return [t.get_text() for lg in legends if lg is not None for t in lg.get_texts()]
+
+
+def hlines_at(ax) -> list[float]:
+    return [line.get_ydata()[0] for line in ax.get_lines() if len(set(np.ravel(line.get_ydata()))) == 1]
+
+
+def test_every_plot_is_drawn_from_the_csv_alone(run_dir, tmp_path):
+    drawn = draw_all(*load_run(run_dir)[:1], tmp_path, run_settings(*load_run(run_dir)))
+    assert set(drawn) == set(PLOTS)
+    for name in drawn.values():
+        assert (tmp_path / name).stat().st_size > 5000, name
+
+
+def test_step_time_shows_each_ratio_with_its_ci_on_its_bar(figures):
+    ax = figures["step_time"].axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "reference" in texts
+    assert any(re.fullmatch(r"0\.9\d× \[0\.\d\d, 0\.\d\d\]", t) for t in texts), texts  # julia, 0.9x
+    assert any(re.fullmatch(r"1\.[67]\d× \[1\.\d\d, 1\.\d\d\]", t) for t in texts), texts  # octave, 1.7x
+    assert ax.get_ylabel() == "ms per training step (95% CI)" and CASE in ax.get_title()
+    assert ax.get_legend() is None  # the bars are named on the axis: no legend in one colour
+
+
+def test_scaling_plots_use_one_time_unit_name_every_series_and_show_time_per_sample(figures):
+    hidden, batch = figures["scaling_hidden"].axes[0], figures["scaling_batch"].axes[0]
+    assert hidden.get_ylabel() == "ms per training step" and batch.get_ylabel() == "µs per sample"
+    for ax in (hidden, batch):
+        texts = legend_texts(ax)
+        assert texts[:3] == list(LANGS) and any("BLAS floor" in t for t in texts)
+    ys = [line.get_ydata() for line in batch.get_lines() if line.get_marker() == "o"]
+    assert any(np.isclose(y[-1], 10.0, rtol=0.5) for y in ys)  # Python at batch 100: 1 ms per step = 10 µs per sample
+
+
+def test_training_plot_draws_the_difference_from_python_against_the_tolerance(figures):
+    loss, diff, acc = figures["training"].axes
+    assert "moving average over" in loss.get_ylabel()
+    assert legend_texts(loss) == list(LANGS)  # one entry per language, not per line drawn
+    assert "Python" in diff.get_ylabel() and diff.get_yscale() == "log"
+    assert RUN_TRAIN_TOL in hlines_at(diff)
+    assert f"tolerance {RUN_TRAIN_TOL:g}" in legend_texts(diff)
+    drawn = [line for line in diff.get_lines() if len(set(np.ravel(line.get_ydata()))) > 1]
+    assert len(drawn) == 2  # julia and octave (nudged by 1e-16 and 2e-16 x); python is the reference
+    assert {"test (solid)", "train (dashed)"} <= set(legend_texts(acc))
+
+
+def test_parity_plot_labels_both_axes_draws_both_tolerances_and_marks_exact_zeros(figures):
+    numerical, vs_python = figures["parity"].axes
+    for ax, tol in ((numerical, NUMERICAL_TOL), (vs_python, GRAD_TOL)):
+        assert ax.get_ylabel() and tol in hlines_at(ax)
+    assert [t.get_text() for t in vs_python.texts].count("exact") == 4  # julia's four arrays are exactly Python's
+    assert legend_texts(vs_python)[:2] == ["julia", "octave"]
+
+
+def test_perceptron_figure_has_four_gate_panels_with_every_language_and_the_loss(figures):
+    fig = figures["perceptron"]
+    gates, losses = fig.axes[:4], fig.axes[4:8]
+    assert [ax.get_title() for ax in gates] == ["AND", "OR", "NAND", "XOR: not learnable"]
+    for ax in gates:
+        assert len(ax.get_lines()) == len(LANGS)  # each language's decision line
+    for ax in losses:
+        assert ax.get_xlabel() == "epoch" and len(ax.get_lines()) == len(LANGS)
+    assert legend_texts(fig)[:3] == list(LANGS)
+
+
+def test_overview_puts_speed_accuracy_and_parity_in_one_figure(figures):
+    speed, accuracy, same = figures["overview"].axes
+    # slowest first, so that the fastest is on top
+    assert [t.get_text() for t in speed.get_yticklabels()] == ["octave", "python", "julia"]
+    assert "Python" in speed.get_xlabel() and accuracy.get_xlabel() == "final test accuracy"
+    assert GRAD_TOL in [line.get_xdata()[0] for line in same.get_lines()]
+
+
+def test_startup_gives_each_kind_of_bar_a_legend_entry_and_is_left_out_when_not_measured(figures, run_dir):
+    ax = figures["startup"].axes[0]
+    assert legend_texts(ax) == ["process start-up", "first training step", "steady-state step"]
+    assert ax.get_ylabel() == "seconds (95% CI)"
+    df, env = load_run(run_dir)
+    assert PLOTS["startup"](df[df.task != "startup"], list(LANGS), run_settings(df, env)) is None
+
+
+def test_the_report_shows_the_overview_and_keeps_perceptron_parity_apart_from_timing(run_dir):
+    assert main(["plot", str(run_dir)]) == 0
+    report = (run_dir / "report.md").read_text()
+    assert report.index("![overview](overview.png)") < report.index("## Setup")
+    assert "agreement with Python |" in report and "| language | AND epoch (µs) | ratio to Python's epoch |" in report
+
+
+def test_terminal_summary_gives_time_ratio_share_accuracy_and_parity(run_dir):
+    lines = terminal_table(*load_run(run_dir))
+    assert lines[0] == f"Training step, {CASE}, 100 iterations"
+    assert lines[1].split()[:3] == ["language", "step", "(ms)"]
+    rows = {line.split()[0]: line for line in lines[3:]}
+    assert set(rows) == set(LANGS)
+    assert "reference" in rows["python"] and "exact" in rows["julia"]
+    assert re.search(r"0\.[89]\d+ \[0\.\d+, 0\.\d+\]", rows["julia"])  # julia's ratio, 0.9 x
+    assert "50%" in rows["python"] and re.search(r" (29|30)% ", rows["octave"])  # floor 0.5 x, octave 1.7 x Python
+    assert "0.9000" in rows["octave"] and "ok (largest 3.00e-16" in rows["octave"]
+
+
+def test_run_ends_with_the_summary_on_screen(run_dir, capsys, monkeypatch):
+    from harness import cli
+    cli.print_summary(run_dir)
+    out = capsys.readouterr().out
+    assert "Training step, hidden=50 batch=100" in out and "julia" in out
+
+
+def test_progress_outside_a_terminal_prints_one_line_per_task(capsys):
+    p = Progress(total=2, terminal=False)
+    p.start("perceptron")
+    p.detail("round 1, julia")
+    p.done()
+    p.start("train")
+    p.done()
+    p.close()
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("[1/2] perceptron done in") and lines[1].startswith("[2/2] train")
+
+
+def test_compare_flags_changes_beyond_the_cis_and_states_differences_first(tmp_path, capsys):
+    write_run(tmp_path / "a", julia=0.9)
+    write_run(tmp_path / "b", julia=1.2)  # the same machine drift and noise: only julia changed
+    env = json.loads((tmp_path / "b" / "environment.json").read_text())
+    env["languages"]["julia"]["version"] = "1.6.0"
+    (tmp_path / "b" / "environment.json").write_text(json.dumps(env))
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.md")]) == 0
+    out = capsys.readouterr().out
+    assert out.index("languages.julia.version: 1.5.3 | 1.6.0") < out.index("## Measurements")
+    julia = [line for line in out.splitlines() if line.startswith(f"| training step {CASE} | julia |")]
+    assert len(julia) == 1 and "regression ×1.33" in julia[0] and "up ×1.33" in julia[0]
+    octave = [line for line in out.splitlines() if line.startswith(f"| training step {CASE} | octave |")]
+    assert "same within CIs" in octave[0]
+    assert (tmp_path / "c.md").read_text().startswith("# Comparison of runs")
+
+
+def test_compare_does_not_compare_unlike_settings(tmp_path, capsys):
+    write_run(tmp_path / "a")
+    write_run(tmp_path / "b")
+    for name in ("a", "b"):  # from the CSV alone
+        (tmp_path / name / "environment.json").unlink()
+    res = ResultsFile(tmp_path / "b" / "results.csv")
+    res.add([Row("all", SETTINGS_TASK, "", "iters", "", 500.0)])
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.md")]) == 0
+    out = capsys.readouterr().out
+    assert "setting iters: 100 | 500" in out
+    assert f"| training step {CASE} | all | not compared: iters differ |" in out
+    assert f"| bench step {CASE} | julia |" in out
+
+
+def test_compare_needs_two_runs_with_results(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", str(tmp_path)])
+    assert stop.value.code == 2
+    assert main(["compare", str(tmp_path / "x"), str(tmp_path / "y")]) == 2
+    assert "results.csv does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, value", [("--hidden", "20000"), ("--batch", "70000"), ("--lr", "0"), ("--hidden", "x")])
+def test_run_rejects_sizes_out_of_range(flag, value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", flag, value, "--langs", "python"])
+    assert stop.value.code == 2 and flag in capsys.readouterr().err
