@@ -62,6 +62,8 @@ if [ "${NNBENCH_NO_JULIA:-0}" = 1 ]; then
   say "Julia: skipped (NNBENCH_NO_JULIA=1)"
 elif [ -n "${JULIA:-}" ] || command -v julia >/dev/null; then
   say "Julia: using ${JULIA:-$(command -v julia)}"
+elif [ -x .runtime/julia/bin/julia ] && .runtime/julia/bin/julia --startup-file=no -e 'exit(0)' >/dev/null 2>&1; then
+  say "Julia: installed in .runtime/julia ($(.runtime/julia/bin/julia --version 2>/dev/null))"
 else
   say "Julia: none on this machine; installing Julia 1.5.3 into .runtime/julia"
   # a failed install must not stop the other languages: Julia is then reported missing (and its tests fail)
