@@ -18,7 +18,7 @@ printf '\n[lint] python scripts/matlab_compat.py octave_impl/\n'
 printf '\n[test] pytest\n'
 export NNBENCH_REQUIRE_LANGS=${NNBENCH_REQUIRE_LANGS:-all}
 status=0
-.venv/bin/python -m pytest -q "$@" || status=$?
+.venv/bin/python -m pytest -q -rs "$@" || status=$?  # -rs: why each skipped test was skipped
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\n[lint] FAILED: %s (the findings are listed before the tests)\n' "${failed[*]}" >&2
   [ "$status" -ne 0 ] || status=1

@@ -1,12 +1,12 @@
 """The commands around the benchmark: doctor (what is installed), data (MNIST), grad (one language's gradients for
-your arrays) and check (parity with Python, fast)."""
+your arrays), check (parity with Python, fast), plot (a run's report again) and compare (runs side by side)."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from .arguments import parse_langs
+from .arguments import parse_langs, usage_error
 from .runners import LANGS, RUNNERS, PortError, get_runner
 
 
@@ -110,3 +110,55 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{len(rows) - len(bad)} of {len(rows)} comparisons within tolerance"
           + (f"; {len(failures)} language(s) failed to run" if failures else ""))
     return 1 if bad or failures else 0
+
+
+def print_summary(run_dir: Path) -> None:
+    """The table a run ends with, on standard output."""
+    from .readout import load_run
+    from .summary import terminal_table
+    df, env = load_run(run_dir)
+    print("", *terminal_table(df, env), "", sep="\n")
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from .report import write_report
+    from .results import find_results
+    run_dir = Path(args.run_dir)
+    if not find_results(run_dir).is_file():
+        print(f"error: {run_dir / 'results.csv'} does not exist", file=sys.stderr)
+        return 2
+    try:
+        print(f"report: {write_report(run_dir)}")
+    except (ValueError, KeyError, OSError) as exc:  # pandas' parser errors are ValueErrors
+        print(f"error: {find_results(run_dir)} is not a results table this harness wrote "
+              f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''})",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_runs
+    from .results import find_results
+    dirs = [Path(d) for d in args.run_dirs]
+    if len(dirs) < 2:
+        usage_error("compare needs at least two run folders")
+    for d in dirs:
+        if not find_results(d).is_file():
+            print(f"error: {d / 'results.csv'} does not exist", file=sys.stderr)
+            return 2
+    try:
+        lines = compare_runs(dirs)
+    except (ValueError, KeyError) as exc:  # pandas' parser errors are ValueErrors
+        print(f"error: a results table this harness did not write ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 2
+    default = "comparison-" + "-".join(d.resolve().name for d in dirs) + ".md"
+    out = Path(args.out) if args.out else dirs[0].resolve().parent / default
+    print("\n".join(lines))
+    try:
+        out.write_text("\n".join(lines))
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"comparison: {out}")
+    return 0

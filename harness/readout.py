@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .results import SETTINGS_TASK, find_results, read_results
-from .stats import Estimate
+from .stats import TARGET_HALF_WIDTH, Estimate
 
 NAN = float("nan")
 ORDER = ("python", "julia", "octave", "scilab")
@@ -175,3 +175,30 @@ def abstraction_cases(df: pd.DataFrame, settings: dict | None = None) -> list[tu
         out.append((task, case))
     order = {"bench": 0, "train": 1, "perceptron": 2}
     return sorted(out, key=lambda tc: (order.get(tc[0], 3), case_shape(df, tc[0], tc[1]).get("batch", 0)))
+
+
+def anomalies(df: pd.DataFrame, langs: list[str]) -> list[str]:
+    """What to read with care, found in the results: a BLAS floor above its own step, a ratio whose CI did not
+    converge to the target, rounds more than 3x their median."""
+    out = []
+    for case in df.loc[(df.task == "bench") & (df.metric == "step_time_estimate"), "case"].unique():
+        for lang in langs:
+            for variant in ("layers", "fused"):
+                step = estimate(df, lang, "bench", case, "step_time_estimate", variant)
+                blas = estimate(df, lang, "bench", case, "blas_time_estimate", variant)
+                if blas.value > step.value:
+                    out.append(f"{who(lang, variant)}, bench {case}: the BLAS floor ({with_ci(blas, 1e3)} ms) is "
+                               "above the "
+                               f"step it is part of ({with_ci(step, 1e3)} ms)")
+    conv = df[(df.metric.str.endswith("_ratio")) & (df["index"].astype(str) == "converged") & (df.value == 0)]
+    for _, r in conv.iterrows():
+        e = estimate(df, r.lang, r.task, r.case, r.metric, r.variant)
+        what = r.metric.removesuffix("_ratio").replace("_", " ")
+        out.append(f"{who(r.lang, r.variant)}, {r.task} {r.case}: {what} ratio {with_ci(e)} did not converge to "
+                   f"±{TARGET_HALF_WIDTH:.0%} ({r.note})")
+    est = df[df.metric.str.endswith("_estimate") & (df["index"].astype(str) == "outliers") & (df.value > 0)]
+    for _, r in est.iterrows():
+        what = r.metric.removesuffix("_estimate").replace("_", " ")
+        out.append(f"{who(r.lang, r.variant)}, {r.task} {r.case}: {int(r.value)} round(s) of {what} over 3× the median "
+                   "(outliers; the median and its CI are robust to them)")
+    return out

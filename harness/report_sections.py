@@ -7,6 +7,7 @@ import pandas as pd
 from .readout import (
     NAN,
     abstraction_cases,
+    anomalies,
     bench_cases,
     estimate,
     fmt,
@@ -15,7 +16,6 @@ from .readout import (
     one,
     ratio_cell,
     vals,
-    who,
     with_ci,
 )
 from .stats import TARGET_HALF_WIDTH
@@ -37,33 +37,6 @@ def reading(df: pd.DataFrame, case: str) -> list[str]:
     if len(acc) > 1:
         out.append(f"Final test accuracies range {min(acc):.4f}–{max(acc):.4f} across languages.")
     return [" ".join(out), ""]
-
-
-def anomalies(df: pd.DataFrame, langs: list[str]) -> list[str]:
-    """What to read with care, found in the results: a BLAS floor above its own step, a ratio whose CI did not
-    converge to the target, rounds more than 3x their median."""
-    out = []
-    for case in df.loc[(df.task == "bench") & (df.metric == "step_time_estimate"), "case"].unique():
-        for lang in langs:
-            for variant in ("layers", "fused"):
-                step = estimate(df, lang, "bench", case, "step_time_estimate", variant)
-                blas = estimate(df, lang, "bench", case, "blas_time_estimate", variant)
-                if blas.value > step.value:
-                    out.append(f"{who(lang, variant)}, bench {case}: the BLAS floor ({with_ci(blas, 1e3)} ms) is "
-                               "above the "
-                               f"step it is part of ({with_ci(step, 1e3)} ms)")
-    conv = df[(df.metric.str.endswith("_ratio")) & (df["index"].astype(str) == "converged") & (df.value == 0)]
-    for _, r in conv.iterrows():
-        e = estimate(df, r.lang, r.task, r.case, r.metric, r.variant)
-        what = r.metric.removesuffix("_ratio").replace("_", " ")
-        out.append(f"{who(r.lang, r.variant)}, {r.task} {r.case}: {what} ratio {with_ci(e)} did not converge to "
-                   f"±{TARGET_HALF_WIDTH:.0%} ({r.note})")
-    est = df[df.metric.str.endswith("_estimate") & (df["index"].astype(str) == "outliers") & (df.value > 0)]
-    for _, r in est.iterrows():
-        what = r.metric.removesuffix("_estimate").replace("_", " ")
-        out.append(f"{who(r.lang, r.variant)}, {r.task} {r.case}: {int(r.value)} round(s) of {what} over 3× the median "
-                   "(outliers; the median and its CI are robust to them)")
-    return out
 
 
 def anomalies_section(df, langs) -> list[str]:

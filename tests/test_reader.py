@@ -202,8 +202,8 @@ def test_terminal_summary_gives_time_ratio_share_accuracy_and_parity(run_dir):
 
 
 def test_run_ends_with_the_summary_on_screen(run_dir, capsys, monkeypatch):
-    from harness import cli
-    cli.print_summary(run_dir)
+    from harness.commands import print_summary
+    print_summary(run_dir)
     out = capsys.readouterr().out
     assert "Training step, hidden=50 batch=100" in out and "julia" in out
 

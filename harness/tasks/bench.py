@@ -10,7 +10,7 @@ from ..results import Row
 from ..rounds import Outcome, round_rows, run_rounds
 from ..settings import Settings, lang_variant
 from ..stats import flops_per_step
-from ..tasks.context import RunContext, inner_steps, step_estimate, time_limit
+from .context import RunContext, inner_steps, step_estimate, time_limit
 
 
 def scaling_cases(s: Settings) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ from ..parity import GRAD_TOL, need, rel_diff, verify
 from ..results import Row
 from ..rounds import Outcome
 from ..runners import PortError
-from ..tasks.context import RunContext, time_limit
+from .context import RunContext, time_limit
 
 
 def task_gradcheck(ctx: RunContext, out: Outcome) -> None:

@@ -9,7 +9,7 @@ from ..results import Row, series
 from ..rounds import Outcome, round_rows, run_rounds
 from ..runners import PortError
 from ..settings import GATES, lang_variant
-from ..tasks.context import RunContext, time_limit
+from .context import RunContext, time_limit
 
 
 def task_perceptron(ctx: RunContext, out: Outcome) -> None:

@@ -9,7 +9,7 @@ from .. import inputs as mk
 from ..interchange import write_arrays
 from ..parity import GRAD_TOL, need, verify
 from ..rounds import Outcome, round_rows, run_rounds
-from ..tasks.context import RunContext
+from .context import RunContext
 
 
 def task_startup(ctx: RunContext, out: Outcome) -> None:

@@ -13,7 +13,7 @@ from ..parity import RUN_TRAIN_TOL, need, verify
 from ..results import Row, series
 from ..rounds import Outcome, round_rows, run_rounds
 from ..settings import WARMUP_STEPS, lang_variant
-from ..tasks.context import RunContext, eval_iterations, step_estimate, time_limit
+from .context import RunContext, eval_iterations, step_estimate, time_limit
 
 
 def train_chunks(iters: int, chunk: int, eval_every: int) -> list[tuple[int, int, bool]]:
