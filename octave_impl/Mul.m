@@ -1,17 +1,17 @@
 function layer = Mul()
 % MUL  The Mul layer: out = x .* y (element-wise); backward: dx = dout .* y, dy = dout .* x.
 %
-%   layer = Mul();  [layer, out] = layer.forward(layer, x, y);  [layer, dx, dy] = layer.backward(layer, dout);
+%   layer = Mul();  [out, layer] = layer.forward(layer, x, y);  [dx, dy] = layer.backward(layer, dout);
 layer = struct('x', [], 'y', [], 'forward', @forward, 'backward', @backward);
 end
 
-function [layer, out] = forward(layer, x, y)
+function [out, layer] = forward(layer, x, y)
 layer.x = x;
 layer.y = y;
 out = x .* y;
 end
 
-function [layer, dx, dy] = backward(layer, dout)
+function [dx, dy] = backward(layer, dout)
 dx = dout .* layer.y;
 dy = dout .* layer.x;
 end

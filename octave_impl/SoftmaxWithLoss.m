@@ -1,8 +1,9 @@
 function layer = SoftmaxWithLoss()
 % SOFTMAXWITHLOSS  Softmax over each column followed by the mean cross-entropy over the batch.
 %
-%   layer = SoftmaxWithLoss();  [layer, loss] = layer.forward(layer, x, t);  [layer, dx] = layer.backward(layer, 1);
-%   x is C x N (one sample per column); t is one-hot (C x N) or N integer labels, 0-based as in the files.
+%   layer = SoftmaxWithLoss();  [loss, layer] = layer.forward(layer, x, t);  dx = layer.backward(layer, 1);
+%   x is C x N (one sample per column); t is one-hot (C x N) or N class labels, 1-based (run_folder.m converts
+%   the files' 0-based labels once, where it reads them).
 %   The loss uses the exact, stable log-sum-exp form (no +1e-7 inside a log); backward is dout * (y - t) / N.
 %   Forward computes the softmax and the log-softmax together, from one exp: y = e ./ z and
 %   log y = shifted - log(z), with shifted = x - max(x), e = exp(shifted), z = sum(e). Labels become a
@@ -10,13 +11,13 @@ function layer = SoftmaxWithLoss()
 layer = struct('y', [], 't', [], 'loss', [], 'forward', @forward, 'backward', @backward);
 end
 
-function [layer, loss] = forward(layer, x, t)
+function [loss, layer] = forward(layer, x, t)
 [c, n] = size(x);
 if size(t, 1) ~= c || size(t, 2) ~= n
-  if min(t) < 0 || max(t) >= c || any(t ~= round(t))
-    error('SoftmaxWithLoss: labels must be %d integers in 0..%d', n, c - 1);
+  if numel(t) ~= n || min(t) < 1 || max(t) > c || any(t ~= round(t))
+    error('SoftmaxWithLoss: labels must be %d integers in 1..%d', n, c);
   end
-  t = (0:c - 1)' == t(:)';
+  t = (1:c)' == t(:)';
 end
 shifted = x - max(x, [], 1);
 e = exp(shifted);
@@ -27,7 +28,7 @@ loss = -sum(sum(t .* (shifted - log(z)))) / n;
 layer.loss = loss;
 end
 
-function [layer, dx] = backward(layer, dout)
+function dx = backward(layer, dout)
 if nargin < 2
   dout = 1;
 end

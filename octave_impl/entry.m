@@ -3,10 +3,10 @@
 %   octave-cli --norc --quiet octave_impl/entry.m TASK_DIR     runs one task folder
 %   octave-cli --norc --quiet octave_impl/entry.m --worker     a worker: serves requests from standard input
 %
-% Puts this folder on the path and runs nnbench_main(TASK_DIR). On any error it prints one line
+% Puts this folder on the path and runs run_folder(TASK_DIR). On any error it prints one line
 % 'error: ...' to standard error and exits with code 1. As a worker it prints 'nnbench-ready', then answers
 % each 'run TASK_DIR' line with 'nnbench-done' or 'nnbench-error MESSAGE', until 'quit' or the end of its
-% input. (In MATLAB, call nnbench_main(task_dir).)
+% input. (In MATLAB, call run_folder(task_dir).)
 addpath(fileparts(mfilename('fullpath')));
 nnbench_args = argv();
 if numel(nnbench_args) ~= 1
@@ -15,7 +15,7 @@ if numel(nnbench_args) ~= 1
 end
 if ~strcmp(nnbench_args{1}, '--worker')
   try
-    nnbench_main(nnbench_args{1});
+    run_folder(nnbench_args{1});
   catch nnbench_err
     fprintf(2, 'error: %s\n', strtrim(regexprep(nnbench_err.message, '\s+', ' ')));
     exit(1);
@@ -42,7 +42,7 @@ else
       if ~strncmp(nnbench_line, 'run ', 4)
         error('unknown request ''%s'' (expected: run TASK_DIR, or quit)', nnbench_line);
       end
-      nnbench_main(strtrim(nnbench_line(5:end)));
+      run_folder(strtrim(nnbench_line(5:end)));
       fprintf('nnbench-done\n');
     catch nnbench_err
       fprintf('nnbench-error %s\n', strtrim(regexprep(nnbench_err.message, '\s+', ' ')));

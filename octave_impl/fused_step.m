@@ -1,9 +1,9 @@
-function [params, L] = fused_step(params, x, t, lr)
+function [L, params] = fused_step(params, x, t, lr)
 % FUSED_STEP  One SGD step of the two-layer net, Affine -> ReLU -> Affine -> SoftmaxWithLoss, written inline.
 %
-%   [params, L] = fused_step(params, x, t, lr)   params has fields W1, b1, W2, b2 (H x 784, H x 1, 10 x H,
-%   10 x 1); x is 784 x N (one sample per column) and t the N integer labels, 0-based as in the files.
-%   Returns the updated parameters and the batch loss of the forward pass, before the update.
+%   [L, params] = fused_step(params, x, t, lr)   params has fields W1, b1, W2, b2 (H x 784, H x 1, 10 x H,
+%   10 x 1); x is 784 x N (one sample per column) and t the N class labels, 1-based (1 x N). Returns the
+%   batch loss of the forward pass, before the update, and the updated parameters.
 %
 % The maths of the layered step (sgd_step), in this port's layout:
 %   a = W1 x + b1,  h = max(a, 0),  s = W2 h + b2,
@@ -26,7 +26,7 @@ s = params.W2 * h + params.b2;
 s = s - max(s, [], 1);
 e = exp(s);
 z = sum(e, 1);
-label = t(:)' + (1:size(s, 1):numel(s));  % the linear index of each column's label
+label = t(:)' + (0:n - 1) * size(s, 1);  % the linear index of each column's label
 L = sum(log(z) - s(label)) / n;
 dy = e ./ z;
 dy(label) = dy(label) - 1;

@@ -1,10 +1,13 @@
-function nnbench_main(task_dir)
-% NNBENCH_MAIN  Runs one harness task folder (docs/interchange.md): reads TASK/config.txt and TASK/in/,
+function run_folder(task_dir)
+% RUN_FOLDER  Runs one harness task folder (docs/interchange.md): reads TASK/config.txt and TASK/in/,
 %   computes, and writes TASK/out/ (the manifest last). Errors are raised as MATLAB errors; entry.m turns
 %   them into one 'error: ...' line and exit code 1 (or, in a worker, an 'nnbench-error' answer). MATLAB
-%   users can call this function directly.
+%   users can call this function directly. (Every port's dispatcher has this name: run_folder.)
 %
-%   nnbench_main('/tmp/task')
+%   run_folder('/tmp/task')
+%
+% The inputs are converted here, once, to what the port computes with (docs/porting.md): class labels and
+% mini-batch rows arrive 0-based and become 1-based (labels as a 1 x N row), images become doubles in [0, 1].
 %
 % What a worker's tasks hold between requests (a training run, a benchmark case) is kept in a persistent
 % variable: train_begin, then train_steps ..., then train_end; bench_begin, then bench_round ...
@@ -31,7 +34,7 @@ switch config.task
   case 'noop'
     results = cell(0, 3);
   case 'info'
-    results = task_info(config, inputs, out_dir);
+    results = task_info(out_dir);
   case 'grad'
     results = task_grad(config, inputs);
   case 'layers'
@@ -60,134 +63,9 @@ end
 
 % Each task returns its results as rows {NAME, VALUE, NDIM}, NDIM being the rank of the reference's array.
 
-function results = task_info(config, inputs, out_dir) %#ok<INUSD>
-if exist('OCTAVE_VERSION', 'builtin')
-  version_line = ['GNU Octave ' OCTAVE_VERSION];
-  reported = version('-blas');  % OpenBLAS: its configuration, including the core type it picked at load
-else
-  version_line = ['MATLAB ' version()];
-  try
-    reported = version('-blas');  % accepted by MATLAB, though not documented
-  catch
-    reported = 'unknown';
-  end
-end
-[loaded, libblas] = loaded_blas();
-kind = blas_kind(reported, libblas);
-if strcmp(kind, 'reference')
-  blas = ['reference BLAS (netlib) ' libblas ' (version(''-blas'') says: ' reported loaded ')'];
-  core = 'n/a (reference BLAS)';
-else
-  blas = [reported loaded];
-  core = openblas_core(reported);
-end
-[threads, how] = blas_threads(kind, reported);
-lines = {['version ' version_line], ...
-         ['blas ' blas], ...
-         ['blas_core ' core], ...
-         ['blas_threads ' threads], ...
-         ['blas_threads_source ' how], ...
-         ['clock ' clock_description()]};
-interchange.write_info(out_dir, lines);
+function results = task_info(out_dir)
+interchange.write_info(out_dir, port_info());
 results = cell(0, 3);
-end
-
-function text = clock_description()
-if exist('OCTAVE_VERSION', 'builtin')
-  text = 'tic/toc: Octave''s wall-clock timer (real time in whole microseconds, not monotonic)';
-else
-  text = 'tic/toc: MATLAB''s high-resolution timer';
-end
-end
-
-function [text, libblas] = loaded_blas()
-% The BLAS libraries mapped into this process (/proc/self/maps shows the real files behind the links), and
-% the one loaded as libblas.so.3, whose symbols the BLAS calls resolve to.
-text = '';
-libblas = '';
-if ~exist('/proc/self/maps', 'file')
-  return;
-end
-maps = regexp(fileread('/proc/self/maps'), '\n', 'split');
-paths = {};
-for i = 1:numel(maps)
-  path = regexp(maps{i}, '(/\S*/lib(open)?blas[^/\s]*\.so[^/\s]*)$', 'tokens', 'once');
-  if ~isempty(path) && ~any(strcmp(paths, path{1}))
-    paths{end + 1} = path{1}; %#ok<AGROW>
-    if isempty(libblas) && ~isempty(regexp(path{1}, '/libblas\.so', 'once'))
-      libblas = path{1};
-    end
-  end
-end
-if isempty(paths)
-  text = ', no BLAS library found in /proc/self/maps';
-else
-  text = [', loaded: ' strjoin(paths, ', ')];
-end
-end
-
-function kind = blas_kind(reported, libblas)
-% 'openblas', 'reference' or 'other'. Debian picks libblas.so.3 with its alternatives: the reference BLAS
-% lives in .../blas/, OpenBLAS in .../openblas*/. OpenBLAS can also be mapped through liblapack.so.3 while
-% libblas.so.3 is the reference one; version('-blas') then names OpenBLAS, but BLAS calls go to the latter.
-if ~isempty(regexp(libblas, '/blas/libblas', 'once'))
-  kind = 'reference';
-elseif ~isempty(strfind(reported, 'OpenBLAS')) || ~isempty(strfind(libblas, 'openblas'))
-  kind = 'openblas';
-else
-  kind = 'other';
-end
-end
-
-function core = openblas_core(reported)
-% OpenBLAS's configuration string names the kernel set (core type) chosen for this CPU when it loaded.
-core = regexp(reported, 'DYNAMIC_ARCH\s+(?:NO_AFFINITY\s+)?(\w+)', 'tokens', 'once');
-if isempty(core)
-  core = 'unknown (not in the BLAS configuration string)';
-else
-  core = [core{1} ' (from the OpenBLAS configuration string)'];
-end
-end
-
-function [threads, how] = blas_threads(kind, reported)
-% The thread count OpenBLAS takes when it loads: OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else
-% OMP_NUM_THREADS, else one per CPU; never more than the CPUs available to the process, nor than the
-% MAX_THREADS it was built with. Debian's reference BLAS is single-threaded.
-if strcmp(kind, 'reference')
-  threads = '1';
-  how = 'the reference BLAS (netlib) is single-threaded';
-  return;
-elseif ~strcmp(kind, 'openblas')
-  threads = 'unknown';
-  how = 'not OpenBLAS: its thread count cannot be read from here';
-  return;
-end
-cpus = available_cpus();
-limit = cpus;
-built = regexp(reported, 'MAX_THREADS=(\d+)', 'tokens', 'once');
-if ~isempty(built)
-  limit = min(limit, str2double(built{1}));
-end
-names = {'OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS', 'OMP_NUM_THREADS'};
-for i = 1:numel(names)
-  value = str2double(getenv(names{i}));
-  if isfinite(value) && value >= 1
-    threads = sprintf('%d', min(floor(value), limit));
-    how = sprintf('%s=%s in the environment, read by OpenBLAS when it loads (capped at the %d available CPUs)', ...
-                  names{i}, getenv(names{i}), cpus);
-    return;
-  end
-end
-threads = sprintf('%d', limit);
-how = sprintf('no thread variable set: OpenBLAS uses one thread per available CPU (%d)', cpus);
-end
-
-function n = available_cpus()
-if exist('OCTAVE_VERSION', 'builtin')
-  n = nproc('current');  % plain nproc() would give OMP_NUM_THREADS when that is set
-else
-  n = feature('numcores');
-end
 end
 
 function value = config_number(config, key)
@@ -238,12 +116,16 @@ if ~strcmp(config.model, 'two_layer_net')
   error('unknown model ''%s''', config.model);
 end
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2'});
+classes = size(inputs.W2, 1);
+if size(t, 1) ~= classes || size(t, 2) ~= size(x, 2)  % not one-hot (C x N): labels
+  t = labels_of(t, classes);
+end
 net = TwoLayerNet(inputs);
 if numerical
   grads = net.numerical_gradient(net, x, t);
-  [~, L] = net.loss(net, x, t);
+  L = net.loss(net, x, t);
 else
-  [~, L, grads] = net.gradient(net, x, t);
+  [L, grads] = net.gradient(net, x, t);
 end
 results = {'loss', L, 0; 'W1', grads.W1, 2; 'b1', grads.b1, 1; 'W2', grads.W2, 2; 'b2', grads.b2, 1};
 end
@@ -253,29 +135,29 @@ require_inputs(g, {'matmul_x', 'matmul_W', 'matmul_dout', 'add_x', 'add_y', 'add
                    'mul_dout', 'relu_x', 'relu_dout', 'sigmoid_x', 'sigmoid_dout', 'affine_x', 'affine_W', ...
                    'affine_b', 'affine_dout', 'softmax_x', 'softmax_t'});
 layer = MatMul(g.matmul_W);
-[layer, matmul_out] = layer.forward(layer, g.matmul_x);
-[layer, matmul_dx] = layer.backward(layer, g.matmul_dout);
+[matmul_out, layer] = layer.forward(layer, g.matmul_x);
+[matmul_dx, layer] = layer.backward(layer, g.matmul_dout);
 matmul_dW = layer.dW;
 layer = Add();
-[layer, add_out] = layer.forward(layer, g.add_x, g.add_y);
-[~, add_dx, add_dy] = layer.backward(layer, g.add_dout);
+add_out = layer.forward(layer, g.add_x, g.add_y);
+[add_dx, add_dy] = layer.backward(layer, g.add_dout);
 layer = Mul();
-[layer, mul_out] = layer.forward(layer, g.mul_x, g.mul_y);
-[~, mul_dx, mul_dy] = layer.backward(layer, g.mul_dout);
+[mul_out, layer] = layer.forward(layer, g.mul_x, g.mul_y);
+[mul_dx, mul_dy] = layer.backward(layer, g.mul_dout);
 layer = Relu();
-[layer, relu_out] = layer.forward(layer, g.relu_x);
-[~, relu_dx] = layer.backward(layer, g.relu_dout);
+[relu_out, layer] = layer.forward(layer, g.relu_x);
+relu_dx = layer.backward(layer, g.relu_dout);
 layer = Sigmoid();
-[layer, sigmoid_out] = layer.forward(layer, g.sigmoid_x);
-[~, sigmoid_dx] = layer.backward(layer, g.sigmoid_dout);
+[sigmoid_out, layer] = layer.forward(layer, g.sigmoid_x);
+sigmoid_dx = layer.backward(layer, g.sigmoid_dout);
 layer = Affine(g.affine_W, g.affine_b);
-[layer, affine_out] = layer.forward(layer, g.affine_x);
-[layer, affine_dx] = layer.backward(layer, g.affine_dout);
+[affine_out, layer] = layer.forward(layer, g.affine_x);
+[affine_dx, layer] = layer.backward(layer, g.affine_dout);
 affine_dW = layer.dW;
 affine_db = layer.db;
 layer = SoftmaxWithLoss();
-[layer, softmax_loss] = layer.forward(layer, g.softmax_x, g.softmax_t);
-[~, softmax_dx] = layer.backward(layer, 1);
+[softmax_loss, layer] = layer.forward(layer, g.softmax_x, g.softmax_t);
+softmax_dx = layer.backward(layer, 1);
 results = {'matmul_out', matmul_out, 2; 'matmul_dx', matmul_dx, 2; 'matmul_dW', matmul_dW, 2; ...
            'add_out', add_out, 2; 'add_dx', add_dx, 2; 'add_dy', add_dy, 2; ...
            'mul_out', mul_out, 2; 'mul_dx', mul_dx, 2; 'mul_dy', mul_dy, 2; ...
@@ -314,19 +196,28 @@ results = {'W', W, 1; 'b', b, 0; 'losses', losses, 1; 'solved_epoch', solved, 0;
 end
 
 function data = load_training(inputs)
-% The training problem as this port holds it: images as doubles in [0, 1], one sample per column.
+% The training problem as this port holds it: images as doubles in [0, 1], one sample per column; labels
+% (1 x N) and batch rows (B x I: the samples of step i are column i) 1-based.
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'batches', 'x_train', 't_train', 'x_test', 't_test'});
+classes = size(inputs.W2, 1);
+n_train = size(inputs.x_train, 2);
+if any(inputs.batches(:) < 0 | inputs.batches(:) >= n_train)
+  error('batch rows must be 0..%d', n_train - 1);
+end
 data = struct('x_train', double(inputs.x_train) / 255, 'x_test', double(inputs.x_test) / 255, ...
-              't_train', double(inputs.t_train), 't_test', double(inputs.t_test), 'batches', inputs.batches);
-check_labels(data.t_train, size(inputs.W2, 1));
+              't_train', labels_of(inputs.t_train, classes), 't_test', labels_of(inputs.t_test, classes), ...
+              'batches', inputs.batches + 1);
 end
 
-function check_labels(t, classes)
-% Labels must be integers in 0..classes-1, checked once, untimed: the fused step indexes with them unchecked
-% (a label of 10 would pick a row of the next column).
-if any(t(:) < 0 | t(:) >= classes | t(:) ~= round(t(:)))
+function t = labels_of(t, classes)
+% 0-based class labels as read (N values) to the 1-based row (1 x N) the port computes with: converted once,
+% here, untimed, after a check that they are integers in 0..classes-1 (the fused step indexes with them
+% unchecked: a label of 10 would pick a row of the next column).
+t = double(t(:)');
+if any(t < 0 | t >= classes | t ~= round(t))
   error('labels must be integers in 0..%d', classes - 1);
 end
+t = t + 1;
 end
 
 function results = task_train(config, inputs)
@@ -334,7 +225,7 @@ function results = task_train(config, inputs)
 data = load_training(inputs);
 iters = size(data.batches, 2);
 progress = @(i) print_progress(i, iters);
-[model, result] = train(model, data.x_train, data.t_train, data.x_test, data.t_test, data.batches, ...
+[result, model] = train(model, data.x_train, data.t_train, data.x_test, data.t_test, data.batches, ...
                         config_number(config, 'lr'), config_number(config, 'eval_every'), progress, step);
 results = [{'loss', result.loss, 1; 'step_times', result.step_times, 1; ...
             'train_acc', result.train_acc, 1; 'test_acc', result.test_acc, 1}; param_results(model)];
@@ -365,7 +256,7 @@ end
 
 function [model, step] = new_model(variant, arrays)
 % A model of the variant on the arrays' W1, b1, W2, b2, and its training step, called as
-% [model, L] = step(model, x, t, lr): a TwoLayerNet and sgd_step, or the parameters alone and fused_step.
+% [L, model] = step(model, x, t, lr): a TwoLayerNet and sgd_step, or the parameters alone and fused_step.
 require_inputs(arrays, {'W1', 'b1', 'W2', 'b2'});
 params = struct('W1', arrays.W1, 'b1', arrays.b1, 'W2', arrays.W2, 'b2', arrays.b2);
 if strcmp(variant, 'fused')
@@ -398,13 +289,12 @@ end
 function results = task_first_step(config, inputs)
 % One training step of the variant timed alone: in a fresh process, the first call.
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
-check_labels(inputs.t, size(inputs.W2, 1));
+t = labels_of(inputs.t, size(inputs.W2, 1));
 [model, step] = new_model(variant_of(config), inputs);
 lr = config_number(config, 'lr');
 x = inputs.x;
-t = inputs.t;
 start = tic;
-model = step(model, x, t, lr);
+[~, model] = step(model, x, t, lr);
 first = toc(start);
 results = [{'first_step', first, 0}; param_results(model)];
 end
@@ -453,7 +343,7 @@ iters = size(held.batches, 2);
 if first ~= held.done || steps < 1 || first + steps > iters
   error('steps %d..%d do not follow the %d done (of %d)', first, first + steps - 1, held.done, iters);
 end
-[held.model, losses, step_times] = train_steps(held.model, held.x_train, held.t_train, ...
+[losses, step_times, held.model] = train_steps(held.model, held.x_train, held.t_train, ...
                                                held.batches(:, first + 1:first + steps), held.lr, held.step);
 held.done = first + steps;
 state.(['train_' variant_of(config)]) = held;
@@ -475,9 +365,9 @@ function [state, results] = task_bench_begin(config, inputs, state)
 % Holds one case's parameters, batch and variant, under the name config.case_id, for the bench_round requests
 % that follow.
 require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
-check_labels(inputs.t, size(inputs.W2, 1));
+t = labels_of(inputs.t, size(inputs.W2, 1));
 state.(['bench_' config.case_id]) = struct('params', struct('W1', inputs.W1, 'b1', inputs.b1, 'W2', inputs.W2, 'b2', inputs.b2), ...
-                     'variant', variant_of(config), 'x', inputs.x, 't', inputs.t, 'lr', config_number(config, 'lr'));
+                     'variant', variant_of(config), 'x', inputs.x, 't', t, 'lr', config_number(config, 'lr'));
 results = cell(0, 3);
 end
 
@@ -494,11 +384,11 @@ t = held.t;
 lr = held.lr;
 [model, step] = new_model(held.variant, held.params);
 for i = 1:warmup
-  [model, L] = step(model, x, t, lr); %#ok<ASGLU>
+  [L, model] = step(model, x, t, lr); %#ok<ASGLU>
 end
 start = tic;
 for i = 1:inner
-  [model, L] = step(model, x, t, lr); %#ok<ASGLU>
+  [L, model] = step(model, x, t, lr); %#ok<ASGLU>
 end
 step_time = toc(start) / inner;
 % The six products with the step's shapes (the reference's x . W1 is W1 * x here, and so on).

@@ -1,9 +1,9 @@
-function [model, result] = train(model, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress, step)
+function [result, model] = train(model, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress, step)
 % TRAIN  Plain SGD over a given mini-batch index sequence, so that every language replays the same one.
 %
-%   [model, result] = train(model, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress, step)
-%   x_* are 784 x N (one sample per column), t_* the N labels (0-based); batches is B x I: column i holds
-%   the 0-based sample indices of step i. model is a TwoLayerNet trained by sgd_step (when step is not
+%   [result, model] = train(model, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress, step)
+%   x_* are 784 x N (one sample per column), t_* the 1 x N labels (1-based); batches is B x I: column i
+%   holds the 1-based sample indices of step i. model is a TwoLayerNet trained by sgd_step (when step is not
 %   given), or the parameters (W1, b1, W2, b2) trained by step = @fused_step. Each step is timed
 %   (train_steps); after every eval_every steps and after the last, the train and test accuracies are
 %   recorded (untimed; fused parameters are evaluated by a TwoLayerNet) and progress(i) is called (pass []
@@ -20,7 +20,7 @@ test_acc = zeros(n_evals, 1);
 for k = 1:n_evals
   first = (k - 1) * eval_every + 1;
   last = min(k * eval_every, iters);
-  [model, losses(first:last), step_times(first:last)] = train_steps(model, x_train, t_train, ...
+  [losses(first:last), step_times(first:last), model] = train_steps(model, x_train, t_train, ...
                                                                    batches(:, first:last), lr, step);
   net = model;
   if ~isfield(net, 'layers')

@@ -33,12 +33,12 @@ def octave():
 
 
 def test_matlab_users_can_call_the_function_directly(octave, tmp_path):
-    """nnbench_main(task_dir) works without entry.m (entry.m only reads argv and reports errors)."""
+    """run_folder(task_dir) works without entry.m (entry.m only reads argv and reports errors)."""
     task = tmp_path / "task"
     write_config(task, {"task": "layers", "threads": 1})
     data = mk.layer_inputs(1)
     write_arrays(task / "in", data)
-    code = f"addpath('{PORT}'); nnbench_main('{task}');"
+    code = f"addpath('{PORT}'); run_folder('{task}');"
     out = subprocess.run([octave.find().exe, "--norc", "--quiet", "--eval", code], capture_output=True, text=True,
                          timeout=120, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stderr
