@@ -1,16 +1,21 @@
-"""The Python port's entry point: `python -m python_impl.entry TASK` (tasks in docs/interchange.md)."""
+"""The Python port's entry point: `python -m python_impl.entry TASK` (tasks in docs/interchange.md).
+
+Stands on its own, like every port: its own reader and writer of the interchange format (interchange.py), its
+own `info` (info.py), NumPy and the standard library only; nothing of the harness is imported. The inputs are
+checked here, once, with messages that name the array and what was expected (as the other ports' entries do);
+the layers and the network then trust them.
+"""
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from harness.interchange import read_arrays, read_config, write_arrays
-
 from . import fused, perceptron
+from .info import info
+from .interchange import read_arrays, read_config, write_arrays, write_info
 from .layers import Add, Affine, MatMul, Mul, Relu, Sigmoid, SoftmaxWithLoss
 from .train import Net, accuracy, step, train, train_steps
 from .two_layer_net import PARAM_NAMES, TwoLayerNet
@@ -18,61 +23,141 @@ from .two_layer_net import PARAM_NAMES, TwoLayerNet
 VARIANTS = ("layers", "fused")  # the book's layers, and the same step written as fast, clear code
 
 
+class TaskError(ValueError):
+    """A task that cannot run on what it was given: the message says which input or setting, and why."""
+
+
+# ---- inputs and config, checked once, with clear errors -----------------------------------------------------
+KINDS = {"f": "float64", "i": "int64", "u": "uint8"}
+
+
+def described(a: np.ndarray) -> str:
+    return f"a {a.ndim}-d {a.dtype} array of shape {a.shape}"
+
+
+def array(inputs, name: str, ndim: int, kinds: str = "f") -> np.ndarray:
+    """The input `name`, which must have `ndim` dimensions and one of the dtype kinds `kinds` (f: float64,
+    i: int64, u: uint8)."""
+    if name not in inputs:
+        have = " ".join(inputs) or "nothing"
+        raise TaskError(f"input '{name}' is missing (in/manifest.txt has: {have})")
+    a = inputs[name]
+    if a.ndim != ndim or a.dtype.kind not in kinds:
+        wanted = " or ".join(KINDS[k] for k in kinds)
+        raise TaskError(f"input '{name}' must be a {ndim}-d {wanted} array, got {described(a)}")
+    return a
+
+
+def scalar(inputs, name: str) -> float:
+    return float(array(inputs, name, 0))
+
+
+def setting(config, key: str, kind: type = str):
+    """config.txt's value for `key`, as `kind` (str, int or float)."""
+    if key not in config:
+        raise TaskError(f"config.txt has no '{key}'")
+    try:
+        return kind(config[key])
+    except ValueError:
+        raise TaskError(f"config.txt: '{key} {config[key]}' is not a valid {kind.__name__}") from None
+
+
 def variant(config) -> str:
     """The request's variant (`layers` unless given)."""
     name = config.get("variant", "layers")
     if name not in VARIANTS:
-        raise ValueError(f"unknown variant {name!r} (expected layers or fused)")
+        raise TaskError(f"unknown variant {name!r} (expected layers or fused)")
     return name
 
 
-def new_net(config, arrays) -> Net:
-    """A network of the request's variant, on copies of the arrays' W1, b1, W2, b2."""
-    params = {k: arrays[k].copy() for k in PARAM_NAMES}
-    return fused.FusedNet(params) if variant(config) == "fused" else TwoLayerNet(params)
+def read_params(inputs) -> dict[str, np.ndarray]:
+    """The network's parameters W1 (D x H), b1 (H), W2 (H x C), b2 (C), copied, with their shapes checked."""
+    params = {name: array(inputs, name, 2 if name.startswith("W") else 1) for name in PARAM_NAMES}
+    W1, b1, W2, b2 = (params[name] for name in PARAM_NAMES)
+    if not (b1.shape[0] == W1.shape[1] == W2.shape[0] and b2.shape[0] == W2.shape[1]):
+        shapes = ", ".join(f"{name} {params[name].shape}" for name in PARAM_NAMES)
+        raise TaskError(f"parameter shapes do not fit together: {shapes}")
+    return {name: p.copy() for name, p in params.items()}
 
 
+def targets(inputs, name: str, classes: int, samples: int, one_hot: bool = False) -> np.ndarray:
+    """The targets `name` for `samples` samples: int64 or uint8 labels 0..classes-1 (N), converted once to
+    int64; with one_hot, also float64 one-hot rows (N x classes)."""
+    t = inputs.get(name)
+    if one_hot and t is not None and t.ndim == 2:
+        t = array(inputs, name, 2)
+        if t.shape != (samples, classes):
+            raise TaskError(f"one-hot targets '{name}' must be {samples} x {classes}, got {t.shape}")
+        return t
+    t = array(inputs, name, 1, "iu")
+    if t.shape[0] != samples:
+        raise TaskError(f"{t.shape[0]} labels in '{name}' for {samples} samples")
+    if t.size and (t.min() < 0 or t.max() >= classes):
+        raise TaskError(f"labels in '{name}' must be 0..{classes - 1}, found {t.min()}..{t.max()}")
+    return t.astype(np.int64)
+
+
+def samples(inputs, name: str, params: dict[str, np.ndarray], kinds: str = "f") -> np.ndarray:
+    """The samples `name` (N x D, one per row), D being what W1 expects."""
+    x = array(inputs, name, 2, kinds)
+    if x.shape[1] != params["W1"].shape[0]:
+        raise TaskError(f"{name} has {x.shape[1]} features per sample, W1 expects {params['W1'].shape[0]}")
+    return x
+
+
+def batch(inputs, params, one_hot: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The batch x (N x D float64) and its targets t, checked against the parameters."""
+    x = samples(inputs, "x", params)
+    return x, targets(inputs, "t", params["W2"].shape[1], x.shape[0], one_hot)
+
+
+def new_net(name: str, params: dict[str, np.ndarray]) -> Net:
+    """A network of the variant `name` on the parameters (shared, not copied)."""
+    return fused.FusedNet(params) if name == "fused" else TwoLayerNet(params)
+
+
+# ---- tasks: each returns its results by name ----------------------------------------------------------------
 def task_info(config, inputs, out_dir: Path) -> dict:
-    try:
-        from threadpoolctl import threadpool_info
-        blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    except ImportError:
-        blas = []
-    lines = [f"version Python {platform.python_version()}, NumPy {np.__version__}"]
-    if blas:
-        b = blas[0]
-        lines.append(f"blas {b.get('internal_api')} {b.get('version')} ({b.get('architecture')}) {b.get('filepath')}")
-        lines.append(f"blas_threads {b.get('num_threads')}")
-    else:
-        lines.append("blas unknown (threadpoolctl not installed)")
-        lines.append("blas_threads unknown")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "info.txt").write_text("\n".join(lines) + "\n")
+    write_info(out_dir, info())
     return {}
 
 
 def task_grad(config, inputs, out_dir: Path) -> dict:
-    x, t = inputs["x"], inputs["t"]
-    if config["model"] == "perceptron":
-        W, b = inputs["W"].copy(), float(inputs["b"])
-        if config.get("numerical") == "1":
+    model = setting(config, "model")
+    numerical = config.get("numerical") == "1"
+    if model == "perceptron":
+        x = array(inputs, "x", 2)
+        W, b, t = array(inputs, "W", 1).copy(), scalar(inputs, "b"), array(inputs, "t", 1)
+        if W.shape[0] != x.shape[1] or t.shape[0] != x.shape[0]:
+            raise TaskError(f"perceptron: x {x.shape}, W {W.shape} and t {t.shape} do not fit together")
+        if numerical:
             from .gradient import numerical_gradient
             bb = np.array([b])
             f = lambda: perceptron.loss(W, bb[0], x, t)  # noqa: E731
             return {"loss": perceptron.loss(W, b, x, t), "W": numerical_gradient(f, W),
                     "b": numerical_gradient(f, bb).reshape(())}
-        loss, dW, db = perceptron.gradient(W, b, x, t)
-        return {"loss": loss, "W": dW, "b": db}
-    net = TwoLayerNet({k: inputs[k].copy() for k in PARAM_NAMES})
-    if config.get("numerical") == "1":
+        E, dW, db = perceptron.gradient(W, b, x, t)
+        return {"loss": E, "W": dW, "b": db}
+    if model != "two_layer_net":
+        raise TaskError(f"unknown model {model!r} (two_layer_net or perceptron)")
+    params = read_params(inputs)
+    x, t = batch(inputs, params, one_hot=True)
+    net = TwoLayerNet(params)
+    if numerical:
         grads = net.numerical_gradient(x, t)
         return {"loss": net.loss(x, t), **grads}
-    loss, grads = net.gradient(x, t)
-    return {"loss": loss, **grads}
+    L, grads = net.gradient(x, t)
+    return {"loss": L, **grads}
+
+
+LAYER_INPUTS = {"matmul_x": 2, "matmul_W": 2, "matmul_dout": 2, "add_x": 2, "add_y": 2, "add_dout": 2,
+                "mul_x": 2, "mul_y": 2, "mul_dout": 2, "relu_x": 2, "relu_dout": 2, "sigmoid_x": 2,
+                "sigmoid_dout": 2, "affine_x": 2, "affine_W": 2, "affine_b": 1, "affine_dout": 2, "softmax_x": 2,
+                "softmax_t": 2}
 
 
 def task_layers(config, inputs, out_dir: Path) -> dict:
-    g = inputs
+    g = {name: array(inputs, name, ndim) for name, ndim in LAYER_INPUTS.items()}
     out = {}
     layer = MatMul(g["matmul_W"])
     out["matmul_out"] = layer.forward(g["matmul_x"])
@@ -101,8 +186,10 @@ def task_layers(config, inputs, out_dir: Path) -> dict:
 
 
 def task_perceptron(config, inputs, out_dir: Path) -> dict:
-    epochs, lr, repeats = int(config["epochs"]), float(config["lr"]), int(config["repeats"])
-    x, y, W0, b0 = inputs["x"], inputs["y"], inputs["W"], float(inputs["b"])
+    epochs, lr, repeats = setting(config, "epochs", int), setting(config, "lr", float), setting(config, "repeats", int)
+    x, y, W0, b0 = array(inputs, "x", 2), array(inputs, "y", 1), array(inputs, "W", 1), scalar(inputs, "b")
+    if W0.shape[0] != x.shape[1] or y.shape[0] != x.shape[0]:
+        raise TaskError(f"perceptron: x {x.shape}, W {W0.shape} and y {y.shape} do not fit together")
     learn = fused.perceptron_train if variant(config) == "fused" else perceptron.train
     times = np.empty(repeats)
     start = time.perf_counter()
@@ -116,23 +203,33 @@ def task_perceptron(config, inputs, out_dir: Path) -> dict:
     return {"W": W, "b": b, "losses": losses, "solved_epoch": float(solved), "first_time": first, "times": times}
 
 
-def load_training(inputs) -> dict:
-    """The training problem as the reference holds it: images as float64 in [0, 1], labels as int64."""
-    return {"x_train": inputs["x_train"].astype(np.float64) / 255.0, "t_train": inputs["t_train"].astype(np.int64),
-            "x_test": inputs["x_test"].astype(np.float64) / 255.0, "t_test": inputs["t_test"].astype(np.int64),
-            "batches": inputs["batches"]}
+def load_training(inputs, params) -> dict:
+    """The training problem as the reference holds it, checked: images as float64 in [0, 1], labels as int64,
+    batch rows 0-based (as in the files)."""
+    classes = params["W2"].shape[1]
+    x_train, x_test = samples(inputs, "x_train", params, "u"), samples(inputs, "x_test", params, "u")
+    batches = array(inputs, "batches", 2, "i")
+    if batches.size and (batches.min() < 0 or batches.max() >= x_train.shape[0]):
+        raise TaskError(f"batch rows must be 0..{x_train.shape[0] - 1}, found {batches.min()}..{batches.max()}")
+    return {"x_train": x_train.astype(np.float64) / 255.0,
+            "t_train": targets(inputs, "t_train", classes, x_train.shape[0]),
+            "x_test": x_test.astype(np.float64) / 255.0,
+            "t_test": targets(inputs, "t_test", classes, x_test.shape[0]), "batches": batches}
 
 
 def task_train(config, inputs, out_dir: Path) -> dict:
-    net = new_net(config, inputs)
-    d = load_training(inputs)
+    lr, eval_every = setting(config, "lr", float), setting(config, "eval_every", int)
+    if eval_every < 1:
+        raise TaskError("eval_every must be at least 1")
+    params = read_params(inputs)
+    d = load_training(inputs, params)
+    net = new_net(variant(config), params)
     iters = d["batches"].shape[0]
 
     def progress(i: int) -> None:
         print(f"progress {i} {iters}", flush=True)
 
-    result = train(net, d["x_train"], d["t_train"], d["x_test"], d["t_test"], d["batches"], float(config["lr"]),
-                   int(config["eval_every"]), progress)
+    result = train(net, d["x_train"], d["t_train"], d["x_test"], d["t_test"], d["batches"], lr, eval_every, progress)
     return {**result, **net.params}
 
 
@@ -143,8 +240,11 @@ STATE: dict[str, dict] = {}
 def task_train_begin(config, inputs, out_dir: Path) -> dict:
     """Holds the network, the data and the batch sequence for the train_steps requests that follow, one run per
     variant; `first` (0 unless given) is the number of steps already done, when a new worker takes over a run."""
-    STATE["train_" + variant(config)] = {"net": new_net(config, inputs), "done": int(config.get("first", 0)),
-                                         "lr": float(config["lr"]), **load_training(inputs)}
+    params = read_params(inputs)
+    data = load_training(inputs, params)
+    STATE["train_" + variant(config)] = {"net": new_net(variant(config), params),
+                                         "done": setting(config, "first", int) if "first" in config else 0,
+                                         "lr": setting(config, "lr", float), **data}
     return {}
 
 
@@ -152,21 +252,21 @@ def held_run(config, task: str) -> dict:
     """The training run of the request's variant that train_begin holds."""
     s = STATE.get("train_" + variant(config))
     if s is None:
-        raise RuntimeError(f"{task} before train_begin (variant {variant(config)})")
+        raise TaskError(f"{task} before train_begin (variant {variant(config)})")
     return s
 
 
 def task_train_steps(config, inputs, out_dir: Path) -> dict:
     """Steps first .. first+steps-1 of the held training run; the accuracies too when `evaluate` is 1."""
     s = held_run(config, "train_steps")
-    first, steps = int(config["first"]), int(config["steps"])
+    first, steps = setting(config, "first", int), setting(config, "steps", int)
     if first != s["done"] or steps < 1 or first + steps > s["batches"].shape[0]:
-        raise ValueError(f"steps {first}..{first + steps - 1} do not follow the {s['done']} done "
-                         f"(of {s['batches'].shape[0]})")
+        raise TaskError(f"steps {first}..{first + steps - 1} do not follow the {s['done']} done "
+                        f"(of {s['batches'].shape[0]})")
     net = s["net"]
-    loss, step_times = train_steps(net, s["x_train"], s["t_train"], s["batches"][first:first + steps], s["lr"])
+    losses, step_times = train_steps(net, s["x_train"], s["t_train"], s["batches"][first:first + steps], s["lr"])
     s["done"] += steps
-    out = {"loss": loss, "step_times": step_times}
+    out = {"loss": losses, "step_times": step_times}
     if config.get("evaluate") == "1":
         out["train_acc"] = accuracy(net, s["x_train"], s["t_train"])
         out["test_acc"] = accuracy(net, s["x_test"], s["t_test"])
@@ -182,31 +282,38 @@ def task_train_end(config, inputs, out_dir: Path) -> dict:
 
 def task_first_step(config, inputs, out_dir: Path) -> dict:
     """One training step timed alone: in a fresh process, the first call (with any compilation)."""
-    net = new_net(config, inputs)
+    lr = setting(config, "lr", float)
+    params = read_params(inputs)
+    x, t = batch(inputs, params)
+    net = new_net(variant(config), params)
     start = time.perf_counter()
-    step(net, inputs["x"], inputs["t"], float(config["lr"]))
+    step(net, x, t, lr)
     return {"first_step": time.perf_counter() - start, **net.params}
 
 
 def task_bench_begin(config, inputs, out_dir: Path) -> dict:
     """Holds one case's parameters, batch and variant, under the name `case_id`, for the bench_round requests that
     follow."""
-    STATE.setdefault("bench", {})[config["case_id"]] = {"params": {k: inputs[k].copy() for k in PARAM_NAMES},
-                                                        "variant": variant(config), "x": inputs["x"],
-                                                        "t": inputs["t"], "lr": float(config["lr"])}
+    params = read_params(inputs)
+    x, t = batch(inputs, params)
+    STATE.setdefault("bench", {})[setting(config, "case_id")] = {
+        "params": params, "variant": variant(config), "x": x, "t": t, "lr": setting(config, "lr", float)}
     return {}
 
 
 def task_bench_round(config, inputs, out_dir: Path) -> dict:
-    """One round of the held case `case_id`: from its parameters, in its variant, `warmup` untimed steps then `inner` timed steps
-    (step_time, per step); then the step's six matrix products alone on the held W1, W2 and x, `warmup` times
-    untimed and `inner` times timed (blas_time, per step). With `verify` 1, also what they computed: the
-    parameters after warmup + inner steps, and the six products."""
-    s = STATE.get("bench", {}).get(config["case_id"])
+    """One round of the held case `case_id`: from its parameters, in its variant, `warmup` untimed steps then
+    `inner` timed steps (step_time, per step); then the step's six matrix products alone on the held W1, W2 and
+    x, `warmup` times untimed and `inner` times timed (blas_time, per step). With `verify` 1, also what they
+    computed: the parameters after warmup + inner steps, and the six products."""
+    case = setting(config, "case_id")
+    s = STATE.get("bench", {}).get(case)
     if s is None:
-        raise RuntimeError(f"bench_round before bench_begin for case {config['case_id']!r}")
-    warmup, inner = int(config["warmup"]), int(config["inner"])
-    net = new_net(s, s["params"])
+        raise TaskError(f"bench_round before bench_begin for case {case!r}")
+    warmup, inner = setting(config, "warmup", int), setting(config, "inner", int)
+    if warmup < 0 or inner < 1:
+        raise TaskError("warmup must be at least 0 and inner at least 1")
+    net = new_net(s["variant"], {k: p.copy() for k, p in s["params"].items()})
     x, t, lr = s["x"], s["t"], s["lr"]
     for _ in range(warmup):
         step(net, x, t, lr)
@@ -243,7 +350,7 @@ def run_folder(task_dir: Path) -> None:
     config = read_config(task_dir)
     inputs = read_arrays(task_dir / "in") if (task_dir / "in" / "manifest.txt").exists() else {}
     if config.get("task") not in TASKS:
-        raise ValueError(f"unknown task {config.get('task')!r}")
+        raise TaskError(f"unknown task {config.get('task')!r} ({', '.join(sorted(TASKS))})")
     result = TASKS[config["task"]](config, inputs, task_dir / "out")
     write_arrays(task_dir / "out", {k: np.asarray(v, dtype=np.float64) for k, v in result.items()})
 

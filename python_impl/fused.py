@@ -50,7 +50,7 @@ class FusedNet:
         picked = s[self.rows, t]
         np.exp(s, out=s)
         np.sum(s, axis=1, keepdims=True, out=self.col_sum)
-        loss = float(np.sum(np.log(self.col_sum[:, 0]) - picked)) / n
+        L = float(np.sum(np.log(self.col_sum[:, 0]) - picked)) / n
         s /= self.col_sum
         s[self.rows, t] -= 1.0
         s /= n
@@ -70,7 +70,7 @@ class FusedNet:
         p["W2"] -= self.dW2
         p["b1"] -= lr * db1
         p["b2"] -= lr * db2
-        return loss
+        return L
 
 
 def perceptron_train(W: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray, epochs: int,

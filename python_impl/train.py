@@ -14,10 +14,10 @@ Net = TwoLayerNet | FusedNet  # the layered variant, or the fused one (docs/port
 
 def sgd_step(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, lr: float) -> float:
     """One training step: backprop, then params -= lr * grad in place. Returns the batch loss before the update."""
-    loss, grads = net.gradient(x, t)
+    L, grads = net.gradient(x, t)
     for name in PARAM_NAMES:
         net.params[name] -= lr * grads[name]
-    return loss
+    return L
 
 
 def step(net: Net, x: np.ndarray, t: np.ndarray, lr: float) -> float:
@@ -56,9 +56,9 @@ def train(net: Net, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray
     losses, step_times, train_acc, test_acc = [], [], [], []
     for start in range(0, iters, eval_every):
         stop = min(start + eval_every, iters)
-        loss, times = train_steps(net, x_train, t_train, batches[start:stop], lr)
-        losses.append(loss)
-        step_times.append(times)
+        chunk_losses, chunk_times = train_steps(net, x_train, t_train, batches[start:stop], lr)
+        losses.append(chunk_losses)
+        step_times.append(chunk_times)
         train_acc.append(accuracy(net, x_train, t_train))
         test_acc.append(accuracy(net, x_test, t_test))
         if progress is not None:

@@ -21,19 +21,20 @@ def init_params(input_size: int, hidden_size: int, output_size: int, rng: np.ran
 
 
 class TwoLayerNet:
-    """The network is an ordered list of layers; the parameters are shared with them, not copied."""
+    """The network's layers are named and ordered, as in the book (an ordered dict: Affine1, Relu1, Affine2),
+    SoftmaxWithLoss is its last layer; the parameters are shared with the layers, not copied."""
 
     def __init__(self, params: dict[str, np.ndarray]):
         self.params = params
-        self.layers = [
-            Affine(params["W1"], params["b1"]),
-            Relu(),
-            Affine(params["W2"], params["b2"]),
-        ]
+        self.layers = {
+            "Affine1": Affine(params["W1"], params["b1"]),
+            "Relu1": Relu(),
+            "Affine2": Affine(params["W2"], params["b2"]),
+        }
         self.last_layer = SoftmaxWithLoss()
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        for layer in self.layers:
+        for layer in self.layers.values():
             x = layer.forward(x)
         return x
 
@@ -47,12 +48,12 @@ class TwoLayerNet:
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Backprop: returns (loss, gradients named as the parameters)."""
-        loss = self.loss(x, t)
+        L = self.loss(x, t)
         dout = self.last_layer.backward(1.0)
-        for layer in reversed(self.layers):
+        for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)
-        first, second = self.layers[0], self.layers[2]
-        return loss, {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}
+        affine1, affine2 = self.layers["Affine1"], self.layers["Affine2"]
+        return L, {"W1": affine1.dW, "b1": affine1.db, "W2": affine2.dW, "b2": affine2.db}
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Central differences of the loss with respect to every parameter."""

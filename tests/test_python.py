@@ -1,0 +1,156 @@
+"""What is particular to the Python port (python_impl/, the reference): it stands on its own like the other ports
+(its own reader and writer of the interchange format, nothing of the harness imported), its entry checks its
+inputs as theirs do, its own reader agrees with the harness's, and its `info` asks OpenBLAS itself. The parity
+tests compare the other ports with it (test_ports.py); its maths is tested in test_reference.py.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness import inputs as mk
+from harness.interchange import read_arrays as harness_read
+from harness.interchange import write_arrays as harness_write
+from harness.interchange import write_config
+from harness.runners import PortError, get_runner
+from python_impl import interchange as own
+
+REPO = Path(__file__).resolve().parents[1]
+GRAD = {"model": "two_layer_net", "numerical": 0}
+
+# Runs the port with every harness module made unimportable: `import harness` (or any harness.x) then fails.
+WITHOUT_HARNESS = ("import runpy, sys; sys.modules['harness'] = None; sys.argv = ['python_impl', *sys.argv[1:]]; "
+                   "runpy.run_module(sys.argv.pop(1), run_name='__main__')")
+
+
+def task_folder(tmp_path: Path, task: str, config: dict, inputs: dict) -> Path:
+    folder = tmp_path / task
+    write_config(folder, {"task": task, "threads": 1, **config})
+    if inputs:
+        harness_write(folder / "in", inputs)
+    return folder
+
+
+@pytest.mark.parametrize("module", ["python_impl.entry", "python_impl"])
+def test_the_port_runs_with_the_harness_unimportable(tmp_path, module):
+    """`python -m python_impl.entry TASK` (and `python -m python_impl TASK`) computes a gradient with every
+    harness module blocked, and -X importtime lists no harness module among those it imported."""
+    folder = task_folder(tmp_path, "grad", GRAD, mk.grad_inputs("two_layer_net", 0))
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", WITHOUT_HARNESS, module, str(folder)],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr[-2000:]
+    imported = [line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")]
+    assert "python_impl.interchange" in imported
+    assert not [m for m in imported if m.split(".")[0] == "harness"]
+    got = harness_read(folder / "out")
+    ref = get_runner("python").run("grad", GRAD, mk.grad_inputs("two_layer_net", 0)).arrays
+    assert sorted(got) == sorted(ref)
+    for name in ref:
+        assert np.array_equal(got[name], ref[name]), name
+
+
+def test_no_module_of_the_port_imports_the_harness():
+    """From the source: no `import harness` or `from harness` anywhere in python_impl/."""
+    for path in sorted((REPO / "python_impl").glob("*.py")):
+        for line in path.read_text().splitlines():
+            words = line.split()
+            assert not (words[:2] in (["import", "harness"], ["from", "harness"])
+                        or (len(words) > 1 and words[0] in ("import", "from") and words[1].startswith("harness."))), \
+                f"{path.name}: {line}"
+
+
+def test_its_reader_and_writer_agree_with_the_harness(tmp_path):
+    """Every dtype, rank 0 to 2, both orders: what the harness writes the port reads back unchanged, and the
+    other way round."""
+    rng = np.random.default_rng(0)
+    arrays = {"f0": np.array(2.5), "f1": rng.random(5), "f2": rng.random((3, 4)), "i1": np.arange(7, dtype=np.int64),
+              "u2": rng.integers(0, 255, (2, 3)).astype(np.uint8), "empty": np.zeros((0, 3))}
+    harness_write(tmp_path / "h", arrays)
+    own.write_arrays(tmp_path / "p", arrays)
+    for got in (own.read_arrays(tmp_path / "h"), harness_read(tmp_path / "p")):
+        assert sorted(got) == sorted(arrays)
+        for name, a in arrays.items():
+            assert got[name].dtype == a.dtype and got[name].shape == a.shape and np.array_equal(got[name], a), name
+    assert (tmp_path / "h" / "manifest.txt").read_text() == (tmp_path / "p" / "manifest.txt").read_text()
+    # an F-order array is read in its logical shape
+    folder = tmp_path / "f"
+    folder.mkdir()
+    a = rng.random((2, 3))
+    np.asfortranarray(a).T.copy().tofile(folder / "a.bin")  # column-major bytes of a
+    (folder / "manifest.txt").write_text(f"{own.MAGIC}\na float64 F 2 2 3\n")
+    assert np.array_equal(own.read_arrays(folder)["a"], a)
+
+
+@pytest.mark.parametrize("line, why", [("a float32 C 1 3", "bad line"), ("a float64 C 2 3", "bad line"),
+                                       ("a float64 C 1 4", "expected 4 values")])
+def test_its_reader_names_what_is_wrong(tmp_path, line, why):
+    (tmp_path / "a.bin").write_bytes(np.zeros(3).tobytes())
+    (tmp_path / "manifest.txt").write_text(f"{own.MAGIC}\n{line}\n")
+    with pytest.raises(own.InterchangeError, match=why):
+        own.read_arrays(tmp_path)
+
+
+# --- the entry checks its inputs, as the other ports' do ------------------------------------------------------
+
+def fails(task: str, config: dict, data: dict) -> str:
+    with pytest.raises(PortError) as err:
+        get_runner("python").run(task, config, data, timeout=120)
+    reason = err.value.reason
+    assert reason.startswith("error:"), err.value.describe()
+    return reason
+
+
+def test_missing_input_is_named():
+    data = mk.grad_inputs("two_layer_net", 0)
+    del data["x"]
+    assert "input 'x' is missing" in fails("grad", GRAD, data)
+
+
+def test_shapes_that_do_not_fit_are_named():
+    data = mk.grad_inputs("two_layer_net", 0)
+    data["W2"] = data["W2"][:7]
+    assert "parameter shapes do not fit together" in fails("grad", GRAD, data)
+    data = mk.grad_inputs("two_layer_net", 0)
+    data["x"] = data["x"][:, :100]
+    assert "x has 100 features per sample, W1 expects 784" in fails("grad", GRAD, data)
+
+
+def test_labels_out_of_range_and_of_the_wrong_type():
+    data = mk.grad_inputs("two_layer_net", 0)
+    data["t"] = data["t"] + 10
+    assert "labels in 't' must be 0..9" in fails("grad", GRAD, data)
+    data["t"] = data["t"].astype(np.float64)
+    assert "input 't' must be a 1-d int64 or uint8 array" in fails("first_step", {"lr": 0.1}, data)
+
+
+def test_batch_rows_outside_the_training_set():
+    from harness import check
+    data = check.train_parity_inputs(0, n_train=100, n_test=20, iters=2, batch=5)
+    data["batches"] = data["batches"] + 100
+    assert "batch rows must be 0..99" in fails("train", {"lr": 0.1, "eval_every": 1}, data)
+
+
+def test_a_missing_setting_is_named():
+    assert "config.txt has no 'lr'" in fails("first_step", {}, mk.grad_inputs("two_layer_net", 0))
+
+
+def test_unknown_task():
+    assert "no_such_task" in fails("no_such_task", {}, {})
+
+
+# --- info ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_info_reads_the_thread_count_from_openblas(threads):
+    info = get_runner("python").run("info", threads=threads).info
+    assert info["version"].startswith("Python 3.") and "NumPy" in info["version"], info
+    assert "openblas" in info["blas"].lower(), info
+    assert info["blas_threads_source"].startswith("library: ") and "openblas_get_num_threads" in \
+        info["blas_threads_source"], info
+    assert info["blas_threads"] in {str(threads), str(min(threads, len(os.sched_getaffinity(0))))}, info
+    assert info["blas_core"] and info["clock"].startswith("time.perf_counter"), info
