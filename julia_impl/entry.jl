@@ -8,9 +8,10 @@
 # already in memory; the file-based `main` calls the same function.
 module JuliaImpl
 
-using LinearAlgebra, Libdl, Printf
+using LinearAlgebra, Printf
 
 include("interchange.jl")
+include("info.jl")
 include("layers.jl")
 include("gradient.jl")
 include("perceptron.jl")
@@ -94,43 +95,7 @@ make_net(variant::String, params::Params) = variant == "fused" ? FusedNet(params
 "A NamedTuple's entries as String => value pairs."
 named(nt::NamedTuple) = [String(k) => v for (k, v) in pairs(nt)]
 
-# --- BLAS ------------------------------------------------------------------------------------------------
-"(description, library path, symbol suffix) of the BLAS in use: Julia ≤ 1.6 calls OpenBLAS directly,
-Julia 1.7+ through libblastrampoline (BLAS.get_config)."
-function blas_library()
-    if isdefined(BLAS, :get_config)
-        libs = BLAS.get_config().loaded_libs
-        lib = something(findfirst(l -> occursin("openblas", lowercase(basename(l.libname))), libs), 1)
-        l = libs[lib]
-        return "libblastrampoline -> $(basename(l.libname)) ($(l.interface))", l.libname, l.suffix
-    end
-    vendor = string(BLAS.vendor())
-    path = Libdl.dlpath(Base.libblas_name)
-    return vendor, path, vendor == "openblas64" ? "64_" : ""
-end
-
-"The address of OpenBLAS's `openblas_<name><suffix>`, or C_NULL when it is not there."
-function openblas_symbol(path::String, suffix::String, name::String)
-    handle = Libdl.dlopen(path; throw_error=false)
-    handle === nothing && return C_NULL
-    f = Libdl.dlsym(handle, "openblas_" * name * suffix; throw_error=false)
-    return f === nothing ? C_NULL : f
-end
-
-"An OpenBLAS function returning a C string, called; `missing` when it is not there."
-function openblas_string(path::String, suffix::String, name::String)
-    f = openblas_symbol(path, suffix, name)
-    return f == C_NULL ? missing : unsafe_string(ccall(f, Ptr{UInt8}, ()))
-end
-
-"The BLAS thread count actually in force, read from OpenBLAS (BLAS.get_num_threads is Julia 1.6+)."
-function blas_threads()
-    _, path, suffix = blas_library()
-    f = openblas_symbol(path, suffix, "get_num_threads")
-    f == C_NULL || return Int(ccall(f, Cint, ()))
-    return isdefined(BLAS, :get_num_threads) ? BLAS.get_num_threads() : -1
-end
-
+# --- BLAS threads, set from the config (info.jl reads them back) ------------------------------------------
 function set_blas_threads(n::Integer)
     n >= 1 || throw(TaskError("threads must be at least 1, got $n"))
     BLAS.set_num_threads(n)
@@ -143,24 +108,7 @@ const NO_INFO = Pair{String, String}[]
 
 task_noop(config, inputs) = Results(), NO_INFO
 
-function task_info(config, inputs)
-    what, path, suffix = blas_library()
-    cfg = coalesce(openblas_string(path, suffix, "get_config"), "no openblas_get_config: not OpenBLAS?")
-    cfg = strip(replace(cfg, r"\s+" => " "))
-    core = coalesce(openblas_string(path, suffix, "get_corename"), "unknown")
-    info = [
-        "version" => "Julia $VERSION",
-        "blas" => "$what: $cfg; core $core; $path",
-        "blas_threads" => string(blas_threads()),
-        "blas_core" => core,
-        "blas_config" => cfg,
-        "openblas_coretype_env" => get(ENV, "OPENBLAS_CORETYPE", "(unset)"),
-        "cpu" => Sys.CPU_NAME,
-        "julia_threads" => string(Threads.nthreads()),
-        "julia_bindir" => Sys.BINDIR,
-    ]
-    return Results(), info
-end
+task_info(config, inputs) = Results(), port_info()
 
 function task_grad(config, inputs)
     model = setting(config, "model", String)

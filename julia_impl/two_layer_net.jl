@@ -6,21 +6,25 @@ const PARAM_NAMES = ("W1", "b1", "W2", "b2")
 "The parameters, named as in Python; W1 is H×784 and W2 is 10×H (the transposes of Python's)."
 const Params = NamedTuple{(:W1, :b1, :W2, :b2), Tuple{Matrix{Float64}, Vector{Float64}, Matrix{Float64}, Vector{Float64}}}
 
-"""The network is an ordered tuple of layers; the parameters are shared with them, not copied, so an
-in-place update of `net.params` is an update of the layers' weights."""
+"The layers, named and ordered as in the book (an ordered dict there, a NamedTuple here)."
+const Layers = NamedTuple{(:Affine1, :Relu1, :Affine2), Tuple{Affine, Relu, Affine}}
+
+"""The network's layers, found by name (Affine1, Relu1, Affine2), and SoftmaxWithLoss as its last layer. The
+parameters are shared with the layers, not copied, so an in-place update of `net.params` is an update of the
+layers' weights."""
 struct TwoLayerNet
     params::Params
-    layers::Tuple{Affine, Relu, Affine}
+    layers::Layers
     last_layer::SoftmaxWithLoss
 end
 
 function TwoLayerNet(params::Params)
-    layers = (Affine(params.W1, params.b1), Relu(), Affine(params.W2, params.b2))
+    layers = (Affine1=Affine(params.W1, params.b1), Relu1=Relu(), Affine2=Affine(params.W2, params.b2))
     return TwoLayerNet(params, layers, SoftmaxWithLoss())
 end
 
 function predict(net::TwoLayerNet, x::Matrix{Float64})
-    for layer in net.layers
+    for layer in net.layers   # in order: Affine1, Relu1, Affine2
         x = forward(layer, x)
     end
     return x
@@ -44,11 +48,11 @@ label(t::AbstractMatrix, j::Integer) = argmax(view(t, :, j))
 function gradient(net::TwoLayerNet, x::Matrix{Float64}, t::AbstractVecOrMat)
     L = loss(net, x, t)
     dout = backward(net.last_layer, 1.0)
-    for layer in reverse(net.layers)
+    for layer in reverse(values(net.layers))
         dout = backward(layer, dout)
     end
-    first, second = net.layers[1], net.layers[3]
-    return L, (W1=first.dW, b1=first.db, W2=second.dW, b2=second.db)
+    affine1, affine2 = net.layers.Affine1, net.layers.Affine2
+    return L, (W1=affine1.dW, b1=affine1.db, W2=affine2.dW, b2=affine2.db)
 end
 
 "Central differences of the loss with respect to every parameter."
