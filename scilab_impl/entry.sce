@@ -8,10 +8,14 @@
 
 funcprot(0);
 
-// 0-based labels or row numbers (an N x 1 column of integers, as read) to 1-based doubles, one per column
-// (1 x N).
-function t = labels_row(t)
-    t = double(matrix(t, 1, -1)) + 1;
+// 0-based class labels (an N x 1 column of integers, as read) to 1-based doubles, one per column (1 x N),
+// after a check that they are whole numbers 0..classes-1 (the fused step indexes with them unchecked).
+function t = labels_row(t, classes)
+    t = double(matrix(t, 1, -1));
+    if or(t < 0 | t >= classes | t <> round(t)) then
+        error(msprintf("labels must be whole numbers 0..%d", classes - 1));
+    end
+    t = t + 1;
 endfunction
 
 // Stops with a clear error when the task's input lacks one of `names`.
@@ -40,120 +44,9 @@ function params = param_inputs(inputs)
     params = struct("W1", inputs.W1, "b1", inputs.b1, "W2", inputs.W2, "b2", inputs.b2);
 endfunction
 
-// The first line of a command's output matching a regular expression, or "" when none does.
-function s = first_match(text, pattern)
-    s = "";
-    k = grep(text, pattern, "r");
-    if k <> [] then
-        s = text(k(1));
-    end
-endfunction
-
-// The BLAS this process actually loaded: the shared libraries mapped into it (from /proc/PID/maps, where
-// the kernel shows the real file behind every symbolic link), and Debian's alternatives link that chose it.
-function [blas, core] = loaded_blas()
-    maps = mgetl("/proc/" + string(getpid()) + "/maps");
-    files = [];
-    for k = grep(maps, "/\/lib(open)?blas[^\/]*\.so/", "r")
-        path = part(maps(k), strindex(maps(k), "/")(1):length(maps(k)));
-        if files == [] | and(files <> path) then
-            files($ + 1) = path;
-        end
-    end
-    if files == [] then
-        blas = "unknown (no BLAS library in /proc/self/maps)";
-        core = "unknown";
-        return
-    end
-    openblas = first_match(files, "/\/libopenblas/");
-    if openblas <> "" then
-        [s, e, m, v] = regexp(openblas, "/-r(\d+\.\d+\.\d+)/");  // libopenblasp-r0.3.21.so
-        blas = "OpenBLAS " + strcat(v, "") + ", " + openblas;
-    elseif first_match(files, "/\/blas\/libblas/") <> "" then
-        blas = "reference BLAS (netlib), " + files(1);
-    else
-        blas = strcat(files, ", ");
-    end
-    // Debian selects libblas.so.3 with the alternatives system: name the link that led to the file.
-    libblas = first_match(files, "/\/libblas\.so/");
-    for alternative = matrix(listfiles("/etc/alternatives/libblas.so.3*"), 1, -1)
-        if libblas <> "" & unix_g("readlink -f ''" + alternative + "''") == libblas then
-            blas = blas + " (libblas.so.3 via " + alternative + " -> " + libblas + ")";
-        end
-    end
-    core = "n/a";
-    if openblas <> "" then
-        core = openblas_core();
-    end
-endfunction
-
-// OpenBLAS picks its kernels for the CPU when it loads and tells which when OPENBLAS_VERBOSE=2: ask a
-// second Scilab (same executable, same libraries, same environment) to start and exit.
-function core = openblas_core()
-    core = "unknown";
-    exe = sciargs()(1);
-    if part(exe, length(exe) - 3:length(exe)) == "-bin" & isfile(part(exe, 1:length(exe) - 4)) then
-        exe = part(exe, 1:length(exe) - 4);  // the scilab-cli wrapper script around scilab-cli-bin
-    end
-    script = TMPDIR + "/nnbench_exit.sce";
-    mputl("exit(0);", script);
-    out = unix_g("OPENBLAS_VERBOSE=2 ''" + exe + "'' -nb -nouserstartup -f ''" + script + "'' 2>&1");
-    line = first_match(out, "/Core: *\w+/");
-    if line <> "" then
-        [s, e, m] = regexp(line, "/Core: *\w+/");
-        core = stripblanks(part(m(1), 6:length(m(1)))) + " (OPENBLAS_VERBOSE=2 in a child scilab-cli)";
-    end
-endfunction
-
-// The thread count OpenBLAS takes at load time: OPENBLAS_NUM_THREADS, else GOTO_NUM_THREADS, else
-// OMP_NUM_THREADS, else one per available CPU. Any other BLAS found here (the reference BLAS) has one.
-function [threads, how] = blas_threads(blas)
-    if part(blas, 1:8) <> "OpenBLAS" then
-        threads = 1;
-        how = "the loaded BLAS is not OpenBLAS: taken as single-threaded (the reference BLAS is)";
-        return
-    end
-    for var = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
-        value = getenv(var, "");
-        if value <> "" & strtod(value) > 0 then
-            threads = strtod(value);
-            how = var + " environment variable, read by OpenBLAS when it loads";
-            return
-        end
-    end
-    threads = strtod(unix_g("nproc"));
-    how = "no thread variable set: OpenBLAS uses one thread per available CPU (nproc)";
-endfunction
-
-// glibc's malloc settings from the environment: Scilab allocates a new matrix for every result, and with
-// glibc's defaults the heap is trimmed and regrown (page faults) many times per training step.
-function s = malloc_settings()
-    s = [];
-    for var = ["GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"]
-        if getenv(var, "") <> "" then
-            s($ + 1) = var + "=" + getenv(var);
-        end
-    end
-    if s == [] then
-        s = "glibc defaults";
-    else
-        s = strcat(s, " ");
-    end
-endfunction
-
-function result = task_info(config, inputs, ndim_of, out_dir)
-    [blas, core] = loaded_blas();
-    [threads, how] = blas_threads(blas);
-    v = getversion("scilab");
-    text = ["version Scilab " + strcat(string(v(1:3)), ".") + " (" + getversion() + ")";
-            "blas " + blas;
-            "blas_core " + core;
-            "blas_threads " + string(threads);
-            "blas_threads_source " + how;
-            "malloc " + malloc_settings();
-            "clock tic/toc (gettimeofday wall clock, 1 us resolution, corrected across midnight)"];
+function result = task_info(out_dir)
     mkdir(out_dir);
-    mputl(text, out_dir + "/info.txt");
+    mputl(port_info(), out_dir + "/info.txt");
     result = struct();
 endfunction
 
@@ -182,15 +75,15 @@ function [result, ndim_of] = task_grad(config, inputs, ndim_of, out_dir)
         return
     end
     if ndim_of.t == 1 then
-        t = labels_row(t);
+        t = labels_row(t, size(inputs.W2, 1));
     end
     net = TwoLayerNet(param_inputs(inputs));
     if numerical then
         grads = TwoLayerNet_numerical_gradient(net, x, t);
         result = struct("loss", TwoLayerNet_loss(net, x, t));
     else
-        [loss, grads] = TwoLayerNet_gradient(net, x, t);
-        result = struct("loss", loss);
+        [L, grads] = TwoLayerNet_gradient(net, x, t);
+        result = struct("loss", L);
     end
     for name = PARAM_NAMES()
         result(name) = grads(name);
@@ -257,10 +150,16 @@ endfunction
 
 // The training problem as this port holds it: images as doubles in [0, 1], labels and batch rows 1-based.
 function data = load_training(inputs)
-    need_inputs(inputs, ["x_train", "t_train", "x_test", "t_test", "batches"]);
+    need_inputs(inputs, ["W2", "x_train", "t_train", "x_test", "t_test", "batches"]);
+    classes = size(inputs.W2, 1);
+    rows = size(inputs.x_train, 2);
+    batches = double(inputs.batches);
+    if or(batches < 0 | batches >= rows) then
+        error(msprintf("batch rows must be 0..%d", rows - 1));
+    end
     data = struct("x_train", double(inputs.x_train) / 255, "x_test", double(inputs.x_test) / 255, ..
-                  "t_train", labels_row(inputs.t_train), "t_test", labels_row(inputs.t_test), ..
-                  "batches", double(inputs.batches) + 1);  // B x I: the samples of step i are column i
+                  "t_train", labels_row(inputs.t_train, classes), "t_test", labels_row(inputs.t_test, classes), ..
+                  "batches", batches + 1);  // B x I: the samples of step i are column i
 endfunction
 
 // The network's parameters added to a result, and their numbers of dimensions to ndim_of; model is a
@@ -286,9 +185,9 @@ endfunction
 function [result, ndim_of] = task_first_step(config, inputs)
     need_inputs(inputs, ["x", "t"]);
     [model, step_fn] = variant_model(param_inputs(inputs), config_variant(config));
-    t = labels_row(inputs.t);
+    t = labels_row(inputs.t, size(inputs.W2, 1));
     tic();
-    [loss, model] = step_fn(model, inputs.x, t, strtod(config.lr));
+    [L, model] = step_fn(model, inputs.x, t, strtod(config.lr));
     result = struct("first_step", wall_toc());
     [result, ndim_of] = with_params(result, struct("first_step", 0), model);
 endfunction
@@ -367,7 +266,7 @@ endfunction
 // that follow.
 function [result, ndim_of, state] = task_bench_begin(config, inputs, state)
     need_inputs(inputs, ["x", "t"]);
-    state("bench_" + config.case_id) = struct("params", param_inputs(inputs), "x", inputs.x, "t", labels_row(inputs.t), ..
+    state("bench_" + config.case_id) = struct("params", param_inputs(inputs), "x", inputs.x, "t", labels_row(inputs.t, size(inputs.W2, 1)), ..
                          "lr", strtod(config.lr), "variant", config_variant(config));
     result = struct();
     ndim_of = struct();
@@ -389,11 +288,11 @@ function [result, ndim_of] = task_bench_round(config, state)
     lr = held.lr;
     [model, step_fn] = variant_model(held.params, held.variant);
     for k = 1:warmup
-        [loss, model] = step_fn(model, x, t, lr);
+        [L, model] = step_fn(model, x, t, lr);
     end
     tic();
     for k = 1:inner
-        [loss, model] = step_fn(model, x, t, lr);
+        [L, model] = step_fn(model, x, t, lr);
     end
     step_time = wall_toc() / inner;
     // The six products with the step's shapes (one sample per column, so each is the transpose of the
@@ -431,7 +330,7 @@ function state = run_folder(task_dir, state)
     inputs = struct();
     ndim_of = struct();
     if isfile(task_dir + "/in/manifest.txt") then
-        [inputs, ndim_of] = interchange_read(task_dir + "/in");
+        [inputs, ndim_of] = read_arrays(task_dir + "/in");
     end
     out_dir = task_dir + "/out";
     out_ndim_of = ndim_of;
@@ -442,7 +341,7 @@ function state = run_folder(task_dir, state)
     case "noop" then
         result = struct();
     case "info" then
-        result = task_info(config, inputs, ndim_of, out_dir);
+        result = task_info(out_dir);
     case "grad" then
         result = task_grad(config, inputs, ndim_of, out_dir);
     case "layers" then
@@ -466,7 +365,7 @@ function state = run_folder(task_dir, state)
     else
         error("unknown task " + config.task);
     end
-    interchange_write(out_dir, result, out_ndim_of);
+    write_arrays(out_dir, result, out_ndim_of);
 endfunction
 
 // The last error as one line, with where it happened.
@@ -508,7 +407,7 @@ endfunction
 
 try
     __here = get_absolute_file_path("entry.sce");
-    for __file = ["layers", "gradient", "perceptron", "two_layer_net", "train", "fused", "interchange"]
+    for __file = ["layers", "gradient", "perceptron", "two_layer_net", "train", "fused", "interchange", "info"]
         exec(__here + __file + ".sci", -1);
     end
     __args = sciargs();

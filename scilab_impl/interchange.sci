@@ -1,5 +1,6 @@
 // The interchange format between the harness and every port (docs/interchange.md), read and written with
 // mopen/mget/mput: raw little-endian arrays plus a plain-text manifest (NAME DTYPE ORDER NDIM DIMS...).
+// read_arrays and write_arrays are named as in every port.
 //
 // Variable names here avoid those of Scilab functions (lines, file, ndims, ...): Scilab scopes dynamically,
 // so a caller's variable hides a function of that name from every macro it calls (in Scilab 2024, modulo()
@@ -32,7 +33,7 @@ endfunction
 // Reads every array named in folder/manifest.txt into a struct (field = array name): float64 arrays as
 // doubles, int64 and uint8 arrays as Scilab integers of those types;
 // ndim_of(name) is each array's logical number of dimensions (0, 1 or 2).
-function [arrays, ndim_of] = interchange_read(folder)
+function [arrays, ndim_of] = read_arrays(folder)
     path = folder + "/manifest.txt";
     if ~isfile(path) then
         error(msprintf("interchange: %s is missing", path));
@@ -94,7 +95,7 @@ endfunction
 // Writes the fields of a struct of double arrays as float64, then the manifest last.
 // ndim_of (optional): a struct giving the logical number of dimensions (0, 1 or 2) of some of the arrays;
 // the others are 0-D if they hold one value, 1-D if they are one column, 2-D otherwise.
-function interchange_write(folder, arrays, ndim_of)
+function write_arrays(folder, arrays, ndim_of)
     if argn(2) < 3 then
         ndim_of = struct();
     end

@@ -2,18 +2,18 @@
 // (python_impl/train.py).
 
 // One training step: backprop, then param = param - lr * grad for every parameter, by name. Returns the batch
-// loss before the update. The update writes each parameter where the net says it lives (its layer and field)
-// rather than through net_param/net_set_param, which cost four macro calls per parameter.
-function [loss, net] = sgd_step(net, x, t, lr)
-    [loss, grads, net] = TwoLayerNet_gradient(net, x, t);
+// loss L before the update. The update writes each parameter where the net says it lives (its layer and
+// field, by name) rather than through net_param/net_set_param, which cost four macro calls per parameter.
+function [L, net] = sgd_step(net, x, t, lr)
+    [L, grads, net] = TwoLayerNet_gradient(net, x, t);
     for k = 1:size(net.param_names, "*")
-        i = net.param_layer(k);
+        owner = net.param_layer(k);
         field = net.param_field(k);
-        net.layers(i)(field) = net.layers(i)(field) - lr * grads(net.param_names(k));
+        net.layers(owner)(field) = net.layers(owner)(field) - lr * grads(net.param_names(k));
     end
 endfunction
 
-// What a variant trains and the step it takes, both called as [loss, model] = step_fn(model, x, t, lr):
+// What a variant trains and the step it takes, both called as [L, model] = step_fn(model, x, t, lr):
 // "layers", the book's TwoLayerNet and sgd_step; "fused", the struct of parameters and fused_step (fused.sci).
 function [model, step_fn] = variant_model(params, variant)
     select variant
