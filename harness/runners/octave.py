@@ -9,8 +9,8 @@ from .base import REPO, Found, Runner
 
 ENTRY = REPO / "octave_impl" / "entry.m"
 
-# Octave 7 may print this at exit, after a script's own output, whatever happened before (DESIGN.md): it is
-# never the reason a task failed.
+# Octave 7 may print this at exit, after a script's own output, whatever happened before (docs/design.md,
+# "Runtimes"): it is never the reason a task failed.
 EXIT_NOISE = re.compile(r"^error: ignoring .*(execution_exception|while preparing to exit)")
 
 
