@@ -26,7 +26,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             missing += 1
             print(f"{'':8}          but it does not work: {exc.describe()}")
             continue
-        for key in ("version", "blas", "blas_threads"):
+        for key in ("version", "blas", "blas_threads", "blas_threads_source"):
             print(f"{'':8}          {key:12} {info.get(key, 'not reported')}")
     from .data import FILES, default_dir, verified
     folder = Path(args.data_dir) if args.data_dir else default_dir()
