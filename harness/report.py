@@ -99,26 +99,24 @@ def setup_section(df: pd.DataFrame, env: dict, settings: dict, langs: list[str])
     lines += [f"- Every language ran with **{settings.get('threads', '?')} BLAS thread(s)**, set through "
               "OPENBLAS_NUM_THREADS/OMP_NUM_THREADS and, where the language needs it, from inside (Julia).",
               f"- Identical inputs from seed {settings.get('seed', '?')}: initial weights (0.01·N(0,1)), the "
-              "mini-batch "
-              "sequence (drawn with replacement, as the book does) and the data, written once by the harness and read "
-              "by every port.",
+              "mini-batch sequence (drawn with replacement, as the book does) and the data, written once by the "
+              "harness and read by every port.",
               f"- Training: {settings.get('iters', '?')} iterations, batch {settings.get('batch', '?')}, learning rate "
               f"{settings.get('lr', '?')}, hidden {settings.get('hidden', '?')}; accuracy every "
               f"{settings.get('eval_every', '?')} steps.",
               "- Measured in **interleaved, paired rounds**: one persistent worker process per language; in each round "
               "every language measures the same block of work, in an order shuffled per round. A ratio to Python is "
-              "taken "
-              "within each round; the "
-              "report gives the median over rounds with its 95% confidence interval (bootstrap over worker processes "
-              "and rounds, seeded) in brackets. Start-up and the first call are measured on fresh processes."
+              "taken within each round; the report gives the median over rounds with its 95% confidence interval "
+              "(bootstrap over worker processes and rounds, seeded) in brackets. Start-up and the first call are "
+              "measured on fresh processes."
               + (f" Every worker was pinned to CPU {', '.join(map(str, pinned))}." if pinned else ""),
-              f"- The machine's DGEMM rate (NumPy, 2000×2000, same thread count): "
+              "- The machine's DGEMM rate (NumPy, 2000×2000, same thread count): "
               f"**{fmt(one(df, 'machine', 'dgemm', 'gflops'))} GFLOP/s**."]
     malloc = env.get("malloc", {})
     if malloc:
         lines.append("- glibc's malloc, the same for every language: "
-                     f"`GLIBC_TUNABLES={malloc.get('GLIBC_TUNABLES', '')}` "
-                     f"(set by {malloc.get('set_by', '?')}; docs/measurement.md says why).")
+                     f"`GLIBC_TUNABLES={malloc.get('GLIBC_TUNABLES', '')}` (set by {malloc.get('set_by', '?')}; "
+                     "docs/measurement.md says why).")
     lines.append("")
     langinfo = env.get("languages", {})
     if langinfo:
@@ -148,21 +146,18 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     failed_tasks = failures(full)
     if failed_tasks:
         lines += ["## Failures", "", "A missing runtime, a crash, a hung or dead worker, unusable numbers, or results "
-                                     "that "
-                  "disagree with Python's beyond tolerance; the rest of this report ran as described.", ""]
+                                     "that disagree with Python's beyond tolerance; the rest of this report ran as "
+                                     "described.", ""]
         lines += [f"- **{who} {task}**: {why}" for who, task, why in failed_tasks] + [""]
     lines += ["## Summary", "",
               f"Training step ({case}: backprop + SGD update, the batch gather excluded), timed by each language with "
-              "its own "
-              "clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) during the training run: each "
-              "round is "
-              "one chunk of steps, its value the median step of the chunk (the run's first "
-              f"{WARMUP_STEPS} steps left out). The *bench* columns time the same step on one batch in "
-              "rounds of many steps each, and, separately, the step's six matrix products alone in that language (same "
-              "shapes): the BLAS floor; overhead is the bench step minus that floor. GFLOP/s counts the matrix "
-              "products' "
-              "FLOPs (6·N·H·(784+10) per step). The *fused* columns: the same training run with each language's fused "
-              "step (the maths inline, no layer objects; docs/porting.md), its ratio taken to Python's fused step. "
+              "its own clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) during the training run: "
+              "each round is one chunk of steps, its value the median step of the chunk (the run's first "
+              f"{WARMUP_STEPS} steps left out). The *bench* columns time the same step on one batch in rounds of many "
+              "steps each, and, separately, the step's six matrix products alone in that language (same shapes): the "
+              "BLAS floor; overhead is the bench step minus that floor. GFLOP/s counts the matrix products' FLOPs "
+              "(6·N·H·(784+10) per step). The *fused* columns: the same training run with each language's fused step "
+              "(the maths inline, no layer objects; docs/porting.md), its ratio taken to Python's fused step. "
               "Brackets: 95% confidence intervals.", "",
               md_table(summary_table(full, settings)), ""]
     if "step_time" in plots:

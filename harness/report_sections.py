@@ -53,18 +53,14 @@ def abstraction_section(df, langs, plots, settings=None) -> list[str]:
         return []
     lines = ["## Cost of the abstraction", "",
              "Every language's step written twice (docs/porting.md): *layers*, the book's structure (layer objects "
-             "with "
-             "forward and backward, the same in every language), and *fused*, the same maths as a fluent user of the "
-             "language writes fast code (inline matrix expressions, buffers reused where the language allows). Both "
-             "are "
-             "measured in the same rounds, by the same worker; the cost is layered minus fused within each round "
-             "(median "
-             "over rounds, 95% CI), and its share of the layered time. Every fused result was compared with Python's "
-             "and "
-             "with its own language's layered result (tolerance 1e-12 for the bench cases, as for the layered "
-             "code).", "",
-             "| language | measured | layers (µs) | fused (µs) | BLAS floor (µs) | fused / floor | cost (µs) | "
-             "share of layers | fused ratio to Python's fused |", "|---|---|---|---|---|---|---|---|---|"]
+             "with forward and backward, the same in every language), and *fused*, the same maths as a fluent user of "
+             "the language writes fast code (inline matrix expressions, buffers reused where the language allows). "
+             "Both are measured in the same rounds, by the same worker; the cost is layered minus fused within each "
+             "round (median over rounds, 95% CI), and its share of the layered time. Every fused result was compared "
+             "with Python's and with its own language's layered result (tolerance 1e-12 for the bench cases, as for "
+             "the layered code).", "",
+             "| language | measured | layers (µs) | fused (µs) | BLAS floor (µs) | fused / floor | cost (µs) | share "
+             "of layers | fused ratio to Python's fused |", "|---|---|---|---|---|---|---|---|---|"]
     for lang in langs:
         for task, case in cases:
             metric = "epoch_time" if task == "perceptron" else "step_time"
@@ -96,8 +92,7 @@ def perceptron_section(df, langs, plots) -> list[str]:
     gates = list(dict.fromkeys(part.loc[part.metric == "solved_epoch", "case"]))
     lines = ["## Perceptron", "",
              "Full-batch gradient descent on each logic gate; *solved at* is the first epoch at which all four inputs "
-             "are "
-             "on the right side of 0.5 (– if never: a single perceptron cannot learn XOR, which is not linearly "
+             "are on the right side of 0.5 (– if never: a single perceptron cannot learn XOR, which is not linearly "
              "separable).", "",
              "**What was learned**, the same in every language (*agreement*: the largest difference from Python's W, b "
              "and loss curve):", "",
@@ -111,8 +106,7 @@ def perceptron_section(df, langs, plots) -> list[str]:
             cells.append("–" if not np.isfinite(v) or v < 0 else str(int(v)))
         agree = "reference" if lang == "python" else fmt(largest_vs_python(df, lang, "perceptron"))
         xor = fmt(one(df, lang, "perceptron", "final_loss", "XOR"))
-        lines.append(f"| {lang} | " + " | ".join(cells) + f" | {xor} | "
-                     f"{agree} |")
+        lines.append(f"| {lang} | " + " | ".join(cells) + f" | {xor} | {agree} |")
     lines += ["", "*Agreement*: the largest of W's and b's norm-wise differences from Python's, relative to "
               "max(‖Python's‖, 1) (XOR's weights shrink towards zero, where a pure relative difference means nothing), "
               "and of the loss curve's relative difference at any epoch.", ""]
@@ -151,8 +145,8 @@ def training_section(df, langs, plots) -> list[str]:
     if part.empty:
         return []
     lines = ["## Training", "",
-             "| language | final train acc | final test acc | loss vs Python (largest relative, any step) | "
-             "weights vs Python | all requests (s) |", "|---|---|---|---|---|---|"]
+             "| language | final train acc | final test acc | loss vs Python (largest relative, any step) | weights vs "
+             "Python | all requests (s) |", "|---|---|---|---|---|---|"]
     for lang in langs:
         tr, te = vals(df, lang, "train", "train_acc"), vals(df, lang, "train", "test_acc")
         mine = (df.lang == lang) & (df.task == "train") & (df.metric == "vs_python_rel")
@@ -175,9 +169,9 @@ def scaling_section(df, langs, plots) -> list[str]:
     cases = bench_cases(df)
     lines = ["## Scaling", "",
              "Time per training step against the hidden size and the batch size (median over rounds, 95% CI), its "
-             "ratio "
-             "to Python, and in brackets the BLAS floor (the six matrix products alone). What the first round computed "
-             "(the parameters after its steps, and the six products) was compared with Python's (tolerance 1e-12).", "",
+             "ratio to Python, and in brackets the BLAS floor (the six matrix products alone). What the first round "
+             "computed (the parameters after its steps, and the six products) was compared with Python's (tolerance "
+             "1e-12).", "",
              "| case | rounds | " + " | ".join(langs) + " |", "|---|---|" + "---|" * len(langs)]
     for c in cases:
         cells = []
@@ -219,8 +213,7 @@ CAVEATS = ["## Caveats", "",
            "after).",
            "- The batch gather is outside the timed step in every language.",
            "- Scilab, Octave and NumPy allocate a new matrix for every result. With glibc's default malloc settings "
-           "the "
-           "heap is trimmed and regrown many times per step, so the step time depends on what else the process holds; "
-           "the harness raises glibc's trim and mmap thresholds for every language alike (Setup above), which makes "
-           "them faster and steadier. A user's own GLIBC_TUNABLES is kept instead.",
+           "the heap is trimmed and regrown many times per step, so the step time depends on what else the process "
+           "holds; the harness raises glibc's trim and mmap thresholds for every language alike (Setup above), which "
+           "makes them faster and steadier. A user's own GLIBC_TUNABLES is kept instead.",
            ""]

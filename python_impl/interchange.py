@@ -1,11 +1,13 @@
 """The Python port's reader and writer of the interchange format (docs/interchange.md), NumPy only.
 
-Like every port, the reference carries its own copy, so that it can be read and run without the harness
-(which has its own, harness/interchange.py). A folder holds one raw little-endian file per array (NAME.bin)
-and manifest.txt, whose first line is `nnbench-interchange 1` and whose other lines read
-`NAME DTYPE ORDER NDIM DIM1 ... DIMn`: DTYPE is float64, int64 or uint8; ORDER is C (row-major, NumPy's) or
-F (column-major); the dims are the array's logical shape, which is the shape this port computes with (one
-sample per row). A task folder also has config.txt, and a port may write info.txt: `KEY VALUE` lines.
+Like every port, the reference carries its own reader and writer, so that it can be read and run without the
+harness; the harness reads and writes arrays with this module too (harness/interchange.py).
+
+A folder holds one raw little-endian file per array (NAME.bin) and manifest.txt, whose first line is
+`nnbench-interchange 1` and whose other lines read `NAME DTYPE ORDER NDIM DIM1 ... DIMn`: DTYPE is float64, int64
+or uint8; ORDER is C (row-major, NumPy's) or F (column-major); the dims are the array's logical shape, which is
+the shape this port computes with (one sample per row). A task folder also has config.txt, and a port may write
+info.txt: `KEY VALUE` lines.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from harness.interchange import InterchangeError, read_arrays, read_config, writ
 def test_round_trip_keeps_values_shapes_and_dtypes(tmp_path):
     arrays = {"W1": np.arange(12.0).reshape(3, 4), "b": np.array(2.5),
               "idx": np.array([[0, 5], [7, 9]], dtype=np.int64), "img": np.arange(6, dtype=np.uint8).reshape(2, 3),
-              "v": np.linspace(0, 1, 5)}
+              "v": np.linspace(0, 1, 5), "empty": np.zeros((0, 3))}
     write_arrays(tmp_path, arrays)
     back = read_arrays(tmp_path)
     for k, v in arrays.items():

@@ -1,6 +1,7 @@
 """What is particular to the Python port (python_impl/, the reference): it stands on its own like the other ports
 (its own reader and writer of the interchange format, nothing of the harness imported), its entry checks its
-inputs as theirs do, its own reader agrees with the harness's, and its `info` asks OpenBLAS itself. The parity
+inputs as theirs do, and its `info` asks OpenBLAS itself. Its reader and writer are the harness's too
+(tests/test_interchange.py). The parity
 tests compare the other ports with it (test_ports.py); its maths is tested in test_reference.py.
 """
 from __future__ import annotations
@@ -18,7 +19,6 @@ from harness.interchange import read_arrays as harness_read
 from harness.interchange import write_arrays as harness_write
 from harness.interchange import write_config
 from harness.runners import PortError, get_runner
-from python_impl import interchange as own
 
 REPO = Path(__file__).resolve().parents[1]
 GRAD = {"model": "two_layer_net", "numerical": 0}
@@ -62,37 +62,6 @@ def test_no_module_of_the_port_imports_the_harness():
             assert not (words[:2] in (["import", "harness"], ["from", "harness"])
                         or (len(words) > 1 and words[0] in ("import", "from") and words[1].startswith("harness."))), \
                 f"{path.name}: {line}"
-
-
-def test_its_reader_and_writer_agree_with_the_harness(tmp_path):
-    """Every dtype, rank 0 to 2, both orders: what the harness writes the port reads back unchanged, and the
-    other way round."""
-    rng = np.random.default_rng(0)
-    arrays = {"f0": np.array(2.5), "f1": rng.random(5), "f2": rng.random((3, 4)), "i1": np.arange(7, dtype=np.int64),
-              "u2": rng.integers(0, 255, (2, 3)).astype(np.uint8), "empty": np.zeros((0, 3))}
-    harness_write(tmp_path / "h", arrays)
-    own.write_arrays(tmp_path / "p", arrays)
-    for got in (own.read_arrays(tmp_path / "h"), harness_read(tmp_path / "p")):
-        assert sorted(got) == sorted(arrays)
-        for name, a in arrays.items():
-            assert got[name].dtype == a.dtype and got[name].shape == a.shape and np.array_equal(got[name], a), name
-    assert (tmp_path / "h" / "manifest.txt").read_text() == (tmp_path / "p" / "manifest.txt").read_text()
-    # an F-order array is read in its logical shape
-    folder = tmp_path / "f"
-    folder.mkdir()
-    a = rng.random((2, 3))
-    np.asfortranarray(a).T.copy().tofile(folder / "a.bin")  # column-major bytes of a
-    (folder / "manifest.txt").write_text(f"{own.MAGIC}\na float64 F 2 2 3\n")
-    assert np.array_equal(own.read_arrays(folder)["a"], a)
-
-
-@pytest.mark.parametrize("line, why", [("a float32 C 1 3", "bad line"), ("a float64 C 2 3", "bad line"),
-                                       ("a float64 C 1 4", "expected 4 values")])
-def test_its_reader_names_what_is_wrong(tmp_path, line, why):
-    (tmp_path / "a.bin").write_bytes(np.zeros(3).tobytes())
-    (tmp_path / "manifest.txt").write_text(f"{own.MAGIC}\n{line}\n")
-    with pytest.raises(own.InterchangeError, match=why):
-        own.read_arrays(tmp_path)
 
 
 # --- the entry checks its inputs, as the other ports' do ------------------------------------------------------
