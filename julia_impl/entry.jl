@@ -257,6 +257,15 @@ function task_train_begin(config, inputs)
     return Results(), NO_INFO
 end
 
+"""This process's minor page faults so far (getrusage's ru_minflt): each one a page of memory the kernel maps, and
+zeroes, the first time the process touches it. The steps' count tells an allocation that reuses memory from one
+that keeps taking new pages."""
+function minor_faults()
+    usage = zeros(Int64, 18)   # struct rusage: two timevals (4 longs), then 14 longs
+    ccall(:getrusage, Cint, (Cint, Ptr{Int64}), 0, usage)   # RUSAGE_SELF
+    return usage[9]            # ru_minflt
+end
+
 "Steps first+1 .. first+steps of the held training run (first is 0-based); the accuracies too with evaluate 1."
 function task_train_steps(config, inputs)
     s = held_train(config)
@@ -264,10 +273,13 @@ function task_train_steps(config, inputs)
     iters = size(s.data.batches, 2)
     (first == s.done[] && steps >= 1 && first + steps <= iters) ||
         throw(TaskError("steps $first..$(first + steps - 1) do not follow the $(s.done[]) done (of $iters)"))
-    losses, step_times = Base.invokelatest(train_steps, s.net, s.data.x_train, s.data.t_train,
-                                           view(s.data.batches, :, first+1:first+steps), s.lr)
+    faults = minor_faults()
+    losses, step_times, gc_times = Base.invokelatest(train_steps, s.net, s.data.x_train, s.data.t_train,
+                                                     view(s.data.batches, :, first+1:first+steps), s.lr)
+    faults = minor_faults() - faults
     s.done[] += steps
-    out = Results("loss" => losses, "step_times" => step_times)
+    out = Results("loss" => losses, "step_times" => step_times, "gc_times" => gc_times,
+                  "page_faults" => Float64(faults))
     if get(config, "evaluate", "0") == "1"
         out["train_acc"] = accuracy(s.net, s.data.x_train, s.data.t_train)
         out["test_acc"] = accuracy(s.net, s.data.x_test, s.data.t_test)
@@ -317,9 +329,9 @@ function task_bench_round(config, inputs)
     else
         net = TwoLayerNet(map(copy, s.params))
     end
-    step_time = Base.invokelatest(time_steps, net, s.x, s.t, s.lr, warmup, inner)
+    step_time, gc_time = Base.invokelatest(time_steps, net, s.x, s.t, s.lr, warmup, inner)
     blas_time, products = Base.invokelatest(time_products, s.params.W1, s.params.W2, s.x, warmup, inner)
-    out = Results("step_time" => step_time, "blas_time" => blas_time)
+    out = Results("step_time" => step_time, "gc_time" => gc_time, "blas_time" => blas_time)
     if get(config, "verify", "0") == "1"
         # (copies: a fused case's arrays are its held net's, which the next round overwrites)
         merge!(out, Results(named(map(copy, net.params))..., named(products)...))
@@ -327,33 +339,28 @@ function task_bench_round(config, inputs)
     return out, NO_INFO
 end
 
-"`warmup` untimed steps, then `inner` consecutive timed steps: seconds per step."
+"`warmup` untimed steps, then `inner` consecutive timed steps: seconds per step, and the GC's part of it."
 function time_steps(net::Union{TwoLayerNet, FusedNet}, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64,
                     warmup::Int, inner::Int)
     for _ in 1:warmup
         sgd_step(net, x, t, lr)
     end
+    gc_start = Base.gc_time_ns()
     start = time_ns()
     for _ in 1:inner
         sgd_step(net, x, t, lr)
     end
-    return seconds(start) / inner
+    return seconds(start) / inner, (Base.gc_time_ns() - gc_start) / 1e9 / inner
 end
 
-"""The step's six matrix products alone, with the step's shapes, into buffers made once (as the fused step
-does: the floor is the products' own cost, without allocation): forward x·W1, h·W2; backward dy·W2ᵀ, hᵀ·dy, dh·W1ᵀ, xᵀ·dh (Python's names; here transposed).
-Returns seconds per set of six, and the products (named as Python's, logically the same arrays)."""
+"""The step's six matrix products alone, with the step's shapes, each into a new result as the layered step makes
+them (the same definition in every port, docs/porting.md): forward x·W1, h·W2; backward dy·W2ᵀ, hᵀ·dy, dh·W1ᵀ, xᵀ·dh
+(Python's names; here transposed). Returns seconds per set of six, and the products (named as Python's)."""
 function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float64}, warmup::Int, inner::Int)
     h = W1 * x
     dy = W2 * h
     dh = W2' * dy
-    dx, dW1, dW2 = similar(x), similar(W1), similar(W2)
-    function products()
-        mul!(h, W1, x); mul!(dy, W2, h)          # forward
-        mul!(dh, W2', dy); mul!(dW2, dy, h')     # backward, second layer
-        mul!(dx, W1', dh); mul!(dW1, dh, x')     # backward, first layer
-        return nothing
-    end
+    products() = (W1 * x, W2 * h, W2' * dy, dy * h', W1' * dh, dh * x')
     for _ in 1:warmup
         products()
     end
@@ -362,7 +369,8 @@ function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float
         products()
     end
     time = seconds(start) / inner
-    return time, (p_xW1=h, p_hW2=dy, p_dyW2t=dh, p_htdy=dW2, p_dhW1t=dx, p_xtdh=dW1)
+    p = products()
+    return time, (p_xW1=p[1], p_hW2=p[2], p_dyW2t=p[3], p_htdy=p[4], p_dhW1t=p[5], p_xtdh=p[6])
 end
 
 """

@@ -44,6 +44,13 @@ function blas_threads()
     return (-1, "unknown: no openblas_get_num_threads in $path, and no BLAS.get_num_threads in Julia $VERSION")
 end
 
+"The CPU Julia compiles its code for: the -C/--cpu-target it was started with, or `native` (the host's CPU as
+Julia's LLVM knows it: `generic` when LLVM does not know it, with no AVX)."
+function cpu_target()
+    target = Base.JLOptions().cpu_target
+    return target == C_NULL ? "native" : unsafe_string(target)
+end
+
 "The info task's KEY => VALUE pairs: version, blas, blas_core, blas_threads, blas_threads_source, clock, and
 what else a reader of the results may want to know about this Julia."
 function port_info()
@@ -62,6 +69,7 @@ function port_info()
         "clock" => "time_ns (monotonic: libuv's uv_hrtime, CLOCK_MONOTONIC, in nanoseconds)",
         "openblas_coretype_env" => get(ENV, "OPENBLAS_CORETYPE", "(unset)"),
         "cpu" => Sys.CPU_NAME,
+        "cpu_target" => cpu_target(),
         "julia_threads" => string(Threads.nthreads()),
         "julia_bindir" => Sys.BINDIR,
     ]
