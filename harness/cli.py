@@ -26,7 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .data import DataError
     from .report import write_report
     from .results import VARIANTS
-    from .run import run
+    from .run import ConcurrentRun, run
     from .settings import TASK_NAMES, Settings
     settings = Settings.quick() if args.quick else Settings()
     for name, most in (("hidden", MAX_HIDDEN), ("batch", MAX_BATCH), ("lr", None)):
@@ -68,7 +68,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_dir, failed = run(parse_langs(args.langs), settings, seed=args.seed, threads=args.threads,
                               out_base=out_base, quiet=args.quiet,
                               data_dir=Path(args.data_dir) if args.data_dir else None, keep_inputs=args.keep_inputs,
-                              pin=args.pin)
+                              pin=args.pin, allow_concurrent=args.allow_concurrent)
+    except ConcurrentRun as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -150,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--langs", help="comma-separated languages, or all (default: all)")
     sp.add_argument("--quick", action="store_true", help="the same report with fewer iterations and points (about a "
                                                          "minute per language)")
-    sp.add_argument("--tasks", help="comma-separated subset of startup,perceptron,gradcheck,train,bench (default: all)")
+    sp.add_argument("--tasks", help="comma-separated subset of startup,perceptron,gradcheck,train,bench,cpu_target "
+                                    "(default: all; cpu_target: Julia with and without its CPU target)")
     sp.add_argument("--variants", help="layers,fused (default) or layers: the book's layered code, and the same step "
                                        "as fast, clear code, for perceptron, train and bench (layers always runs: "
                                        "Python's is the reference)")
@@ -172,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--pin", action="store_true",
                     help="pin every language's worker to the same CPU (with one BLAS thread; measured here to widen "
                          "the run-to-run spread rather than narrow it, so off by default: docs/measurement.md)")
+    sp.add_argument("--allow-concurrent", action="store_true",
+                    help="run even while another benchmark of this project runs on this machine (refused by "
+                         "default: two at once slow each other down); the run records it and the summary says so")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("plot", help="redraw the plots and report of a run folder from its results.csv",

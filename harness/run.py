@@ -35,6 +35,7 @@ from .environment import (
     read_environment,
     write_environment,
 )
+from .machine import Machine, other_benchmarks
 from .progress import Progress
 from .results import SETTINGS_TASK, ResultsFile, Row
 from .runners.base import REPO
@@ -45,11 +46,24 @@ from .tasks.context import RunContext
 from .workers import Workers
 
 
+class ConcurrentRun(RuntimeError):
+    """Another benchmark of this project is running on this machine: both runs' timings would be poisoned."""
+
+
 def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, out_base: Path | None = None,
         quiet: bool = False, data_dir: Path | None = None, keep_inputs: bool = False, pin: bool = False,
-        log: Callable[[str], None] = print) -> tuple[Path, list[str]]:
-    """Runs every task for every language; returns the run folder and the list of failures."""
+        log: Callable[[str], None] = print, allow_concurrent: bool = False) -> tuple[Path, list[str]]:
+    """Runs every task for every language; returns the run folder and the list of failures. Refuses to start
+    (ConcurrentRun) while another benchmark of this project runs on the machine, unless `allow_concurrent`: then
+    it warns, and the run records it."""
     langs = ["python", *[lang for lang in langs if lang != "python"]]  # the reference is always there
+    others = other_benchmarks()
+    if others and not allow_concurrent:
+        raise ConcurrentRun("another benchmark of this project is running on this machine, and two at once slow "
+                            "each other down: " + "; ".join(others) + ". Wait for it to end, or pass "
+                            "--allow-concurrent to run anyway (the run records it)")
+    for other in others:
+        log(f"warning: another benchmark is running at the same time ({other}): both runs' timings suffer")
     clean_stale_temp(log)
     close_dead_runs(out_base or REPO / "results", log)
     run_dir = new_run_dir(out_base or REPO / "results", settings.quick_version)
@@ -79,16 +93,21 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
         failed += [lang for lang in langs if lang not in available]
         progress = Progress(total=len(settings.tasks), quiet=quiet)
         workers.log = progress.write
+        machine = Machine()
+        machine.sample()
         ctx = RunContext(run_dir, available, settings, seed, threads, results, progress, workers, data_dir,
-                         log=progress.write, gflops=gflops)
+                         log=progress.write, gflops=gflops, machine=machine)
         if set(settings.tasks) & MNIST_TASKS:
             ctx.mnist  # noqa: B018 - verified (and fetched) before anything is measured, not when a task needs it
         for task in settings.tasks:
             progress.start(task)
-            start = time.monotonic()
+            start, mark = time.monotonic(), machine.mark()
             failed += run_task(ctx, task)
+            machine.sample()
             env = read_environment(run_dir)
             env.setdefault("task_seconds", {})[task] = round(time.monotonic() - start, 1)
+            env.setdefault("machine_state", {})[task] = machine.summary(since=mark)
+            env["machine_state"]["run"] = machine.summary()
             write_environment(run_dir, env)
             progress.done()
     except KeyboardInterrupt:  # Ctrl-C: what finished is in results.csv already; say so and stop

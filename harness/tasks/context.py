@@ -1,13 +1,14 @@
 """What every task gets: the run's context (settings, workers, results, MNIST), and the sizes of requests."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from ..data import load_raw
+from ..machine import Machine
 from ..progress import Progress
 from ..results import ResultsFile
 from ..runners import get_runner
@@ -29,6 +30,7 @@ class RunContext:
     data_dir: Path | None = None
     gflops: float = float("nan")  # the machine's measured DGEMM rate: sizes the timed blocks
     log: Callable[[str], None] = print
+    machine: Machine = field(default_factory=Machine)
     _mnist: dict | None = None
 
     @property
