@@ -1,7 +1,8 @@
 """`python -m harness compare RUN_DIR RUN_DIR [...]`: runs side by side, from their results.csv (and
 environment.json where there is one). What differs between the runs' machines, runtimes and settings comes first;
-then, per language and quantity, each run's estimate and ratio to Python with their 95% CIs, and a change flagged
-where the later run's interval does not overlap the first run's. Quantities whose settings differ are not
+then, per language and quantity, each run's estimate and ratio to Python with their 95% CIs, a change flagged
+where the later run's interval does not overlap the first run's, and whether the runs' ratios lie within each
+other's prediction intervals (counted over all pairs). Quantities whose settings differ are not
 compared: the table says which settings differ instead."""
 from __future__ import annotations
 
@@ -53,12 +54,25 @@ def change(first: Estimate, later: Estimate, up: str, down: str) -> str:
     return "same within CIs"
 
 
+def agreement(ests: list[Estimate]) -> tuple[int, int]:
+    """(pairs that agree, pairs): two runs agree when each one's estimate lies in the other's 95% prediction
+    interval (runs from before prediction intervals are not counted)."""
+    agree = pairs = 0
+    for i, a in enumerate(ests):
+        for b in ests[i + 1:]:
+            if all(np.isfinite(x) for x in (a.value, b.value, a.pred_low, b.pred_low)):
+                pairs += 1
+                agree += a.predicts(b.value) and b.predicts(a.value)
+    return agree, pairs
+
+
 def quantities(dfs, settings) -> list[tuple[str, str, str, str]]:
     """(task, case, metric name, label) measured in every run; the training run at each run's own base case."""
     out = []
     cases = [base_case(df, s) for df, s in zip(dfs, settings)]
     if len(set(cases)) == 1 and cases[0]:
-        out.append(("train", cases[0], "step_time", f"training step {cases[0]}"))
+        out.append(("train", cases[0], "step_time", f"training step {cases[0]} (amortized)"))
+        out.append(("train", cases[0], "step_time_typical", f"training step {cases[0]} (typical)"))
     common = set.intersection(*[set(df.loc[(df.task == "bench") & (df.metric == "step_time_estimate"), "case"])
                                 for df in dfs])
     out += [("bench", c, "step_time", f"bench step {c}") for c in sorted(common)]
@@ -82,17 +96,19 @@ def compare_runs(run_dirs: list[Path]) -> list[str]:
     differing = [k for k in keys if len({repr(s.get(k)) for s in settings}) > 1]
     lines += [f"- setting {k}: " + " | ".join(str(s.get(k, "not recorded")) for s in settings) for k in differing]
     lines += ["", "## Measurements", "",
-              "Each run's median with its 95% CI; the change is the later run against the first, named only where the "
-              "two intervals do not overlap (a regression is a longer time; for ratios, *up* means further behind "
-              "Python).", "",
+              "Each run's estimate with its 95% CI; the change is the later run against the first, named only where "
+              "the two intervals do not overlap (a regression is a longer time; for ratios, *up* means further behind "
+              "Python). *Agree*: of the pairs of runs, how many have each run's ratio inside the other's 95% "
+              "prediction interval (the range a next run's estimate should fall in, on the same machine).", "",
               "| quantity | language | " + " | ".join(f"{n}" for n in names) + " | change | ratio to Python: "
-              + " | ".join(names) + " | change |",
-              "|---|---|" + "---|" * (2 * len(names) + 2)]
+              + " | ".join(names) + " | change | agree |",
+              "|---|---|" + "---|" * (2 * len(names) + 3)]
+    total = [0, 0]
     langs = list(dict.fromkeys(lang for df in dfs for lang in languages(df)))
     for task, case, metric, label in quantities(dfs, settings):
         unlike = [k for k in DEPENDS.get(task, ()) if k in differing]
         if unlike:
-            lines.append(f"| {label} | all | not compared: {', '.join(unlike)} differ |" + " |" * (2 * len(names) + 1))
+            lines.append(f"| {label} | all | not compared: {', '.join(unlike)} differ |" + " |" * (2 * len(names) + 2))
             continue
         for lang in langs:
             for variant in ("layers", "fused"):
@@ -107,6 +123,13 @@ def compare_runs(run_dirs: list[Path]) -> list[str]:
                 tchange = "; ".join(filter(None, (change(times[0], t, "regression", "improvement") for t in times[1:])))
                 rchange = "" if lang == "python" else "; ".join(filter(None, (change(ratios[0], r, "up", "down")
                                                                                for r in ratios[1:])))
+                agree, pairs = agreement(ratios) if lang != "python" else (0, 0)
+                total[0] += agree
+                total[1] += pairs
+                agreed = f"{agree} of {pairs}" if pairs else "–"
                 lines.append(f"| {label} | {who} | " + " | ".join(cells) + f" | {tchange or '–'} | "
-                             + " | ".join(rcells) + f" | {rchange or '–'} |")
+                             + " | ".join(rcells) + f" | {rchange or '–'} | {agreed} |")
+    if total[1]:
+        lines += ["", f"**Agreement**: {total[0]} of {total[1]} pairs of ratios ({total[0] / total[1]:.0%}) lie "
+                      "within each other's 95% prediction intervals."]
     return lines + [""]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import report_notes as notes
 from . import report_sections as sections
 from .plots import draw_all
 from .readout import (
@@ -29,6 +30,7 @@ from .readout import (
 )
 from .settings import WARMUP_STEPS
 from .stats import flops_per_step
+from .summary import pauses_cell
 
 
 def summary_table(df: pd.DataFrame, settings: dict | None = None) -> pd.DataFrame:
@@ -49,6 +51,8 @@ def summary_table(df: pd.DataFrame, settings: dict | None = None) -> pd.DataFram
             "language": lang,
             "training step (ms)": with_ci(step, 1e3),
             "ratio to Python": ratio_cell(df, lang, "train", case, "step_time"),
+            "typical step (ms)": with_ci(estimate(df, lang, "train", case, "step_time_typical_estimate"), 1e3),
+            "pauses (ms)": pauses_cell(df, lang, case, "layers", 1e3),
             "fused step (ms)": with_ci(fused, 1e3),
             "fused ratio to Python's fused": ratio_cell(df, lang, "train", case, "step_time", "fused")
             if np.isfinite(fused.value) else "–",
@@ -119,6 +123,20 @@ def setup_section(df: pd.DataFrame, env: dict, settings: dict, langs: list[str])
                      "docs/measurement.md says why).")
     lines.append("")
     langinfo = env.get("languages", {})
+    target = langinfo.get("julia", {}).get("cpu_target")
+    if target and target != "native":
+        lines.insert(-1, f"- Julia compiled its code for the CPU target `{target}` (`-C`): its compiler, LLVM 9 in "
+                         f"Julia 1.5, calls this CPU `{langinfo['julia'].get('cpu', '?')}` and would otherwise emit "
+                         "code without AVX (see *Julia's CPU target* below).")
+    state = env.get("machine_state", {}).get("run", {})
+    if state:
+        busy = "**busy**" if state.get("busy") else "quiet"
+        lines.insert(-1, f"- The machine during the run: {busy} (other processes used "
+                         f"{state.get('other_processes_cpus', 0):.2f} CPUs on average, the host stole "
+                         f"{state.get('steal_share', 0):.1%} of the CPU time, mean load average "
+                         f"{state.get('load_average')})"
+                         + ("; another benchmark ran at the same time: " + "; ".join(state["other_benchmarks"])
+                            if state.get("other_benchmarks") else "") + ".")
     if langinfo:
         lines += ["| language | runtime | BLAS actually loaded | BLAS threads | found |", "|---|---|---|---|---|"]
         for lang in langs:
@@ -151,24 +169,29 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
         lines += [f"- **{who} {task}**: {why}" for who, task, why in failed_tasks] + [""]
     lines += ["## Summary", "",
               f"Training step ({case}: backprop + SGD update, the batch gather excluded), timed by each language with "
-              "its own clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) during the training run: "
-              "each round is one chunk of steps, its value the median step of the chunk (the run's first "
-              f"{WARMUP_STEPS} steps left out). The *bench* columns time the same step on one batch in rounds of many "
+              "its own clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) at every step of the "
+              "training run, which six worker processes take over one after the other. *Training step* is the "
+              "amortized step, the headline: the mean of each process's steps (what they cost in all, divided by "
+              f"their number; each process's first {WARMUP_STEPS} steps left out), the geometric mean over the "
+              "processes, and its ratio to Python's per process. *Typical step*: one step's quiet cost (the 10th "
+              "percentile of each process's steps). *Pauses*: the difference, and of it what Julia's collector took "
+              "(GC, counted by Julia). The *bench* columns time the same step on one batch in rounds of many "
               "steps each, and, separately, the step's six matrix products alone in that language (same shapes): the "
               "BLAS floor; overhead is the bench step minus that floor. GFLOP/s counts the matrix products' FLOPs "
               "(6·N·H·(784+10) per step). The *fused* columns: the same training run with each language's fused step "
               "(the maths inline, no layer objects; docs/porting.md), its ratio taken to Python's fused step. "
-              "Brackets: 95% confidence intervals.", "",
+              "Brackets: 95% confidence intervals over the worker processes (docs/measurement.md).", "",
               md_table(summary_table(full, settings)), ""]
     if "step_time" in plots:
         lines += [f"![time per step]({plots['step_time']})", ""]
     lines += sections.reading(df, case)
-    lines += sections.anomalies_section(full, langs)
     lines += sections.abstraction_section(full, langs, plots, settings)
     lines += sections.perceptron_section(df, langs, plots)
     lines += sections.gradcheck_section(df, langs, plots)
     lines += sections.training_section(df, langs, plots)
     lines += sections.scaling_section(df, langs, plots)
     lines += sections.startup_section(plots)
+    lines += notes.target_section(full, env)
     lines += sections.CAVEATS
+    lines += notes.anomalies_section(full, langs)
     return "\n".join(lines)

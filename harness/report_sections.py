@@ -7,7 +7,6 @@ import pandas as pd
 from .readout import (
     NAN,
     abstraction_cases,
-    anomalies,
     bench_cases,
     estimate,
     fmt,
@@ -18,7 +17,6 @@ from .readout import (
     vals,
     with_ci,
 )
-from .stats import TARGET_HALF_WIDTH
 
 
 def reading(df: pd.DataFrame, case: str) -> list[str]:
@@ -37,14 +35,6 @@ def reading(df: pd.DataFrame, case: str) -> list[str]:
     if len(acc) > 1:
         out.append(f"Final test accuracies range {min(acc):.4f}–{max(acc):.4f} across languages.")
     return [" ".join(out), ""]
-
-
-def anomalies_section(df, langs) -> list[str]:
-    found = anomalies(df, langs)
-    if not found:
-        return ["## Anomalies", "", f"None: every ratio's 95% CI is within ±{TARGET_HALF_WIDTH:.0%}, no BLAS floor is "
-                "above its step, no round is over 3× its median.", ""]
-    return ["## Anomalies", "", *[f"- {a}" for a in found], ""]
 
 
 def abstraction_section(df, langs, plots, settings=None) -> list[str]:
@@ -200,13 +190,18 @@ def startup_section(plots) -> list[str]:
 
 
 CAVEATS = ["## Caveats", "",
-           "- One machine, shared: ratios are measured within rounds so that a slow minute slows every language alike, "
-           "but a language that allocates more can suffer more from a busy neighbour; the confidence intervals say how "
-           "sure each ratio is, and the anomalies above which cases to read with care.",
+           "- One machine, shared: ratios are paired (within rounds, and by worker process) so that a slow minute "
+           "slows every language alike, but a language that allocates more can suffer more from a busy neighbour; the "
+           "confidence intervals say how sure each ratio is, the prediction intervals where a next run on this machine "
+           "should land, and the anomalies at the end which numbers to read with care.",
            "- Each language links its own OpenBLAS build (see the table above): the BLAS floor column shows what that "
            "alone costs.",
-           "- Each BLAS floor does the products the way that language's fused step does: Julia into buffers made once "
-           "(in place), the others allocating a new result for each product.",
+           "- Every BLAS floor computes each of the six products into a new result, as the layered step does, in every "
+           "language (docs/porting.md); a fused step that reuses buffers can come in under it.",
+           "- The training step is timed on a fresh batch each step, the bench step on the same batch round after "
+           "round: the training step also pays for bringing each new batch into the cache, and its amortized value "
+           "counts every pause of the run (the summary's *pauses*), so the two differ; the training run's amortized "
+           "step is the headline.",
            "- Python's step includes NumPy's per-call overhead; the ports' steps include their interpreters' (Scilab, "
            "Octave).",
            "- The training loss is recorded from each step's own forward pass, before the update (the book records it "

@@ -1,9 +1,8 @@
 """Measuring in rounds: what a task did for each participant (Outcome), the per-round values of a case (Rounds),
-the loop that runs rounds until the ratios converge or the budget is spent (run_rounds), and their rows for the
+the loop that runs a fixed number of rounds, replacing the workers every few (run_rounds), and their rows for the
 results table. docs/measurement.md has the reasoning."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -11,7 +10,7 @@ from .results import Row
 from .runners import PortError
 from .schedule import round_order
 from .settings import lang_variant, part, reference
-from .stats import Estimate, median_ci, ratio_estimate
+from .stats import Estimate, estimate, generation_values, over_generations, paired_rounds
 from .workers import WorkerFailure
 
 if TYPE_CHECKING:  # the context holds the workers the rounds go through; only its type is needed here
@@ -57,12 +56,11 @@ class Outcome:
 @dataclass
 class Rounds:
     """One case's per-round values, per language: values[lang][quantity][round], and for every round the
-    language's position in that round's order and which of its worker processes measured it."""
+    language's position in that round's order and which of its worker processes (generation) measured it."""
     values: dict[str, dict[str, dict[int, float]]] = field(default_factory=dict)
     positions: dict[str, dict[int, int]] = field(default_factory=dict)
     workers: dict[str, dict[int, int]] = field(default_factory=dict)
     count: int = 0
-    stopped_because: str = ""
 
     def add(self, lang: str, round_no: int, position: int, worker: int, measured: dict[str, float]) -> None:
         for q, v in measured.items():
@@ -70,51 +68,48 @@ class Rounds:
         self.positions.setdefault(lang, {})[round_no] = position
         self.workers.setdefault(lang, {})[round_no] = worker
 
-    def estimate(self, lang: str, q: str) -> Estimate:
-        vals = self.values.get(lang, {}).get(q, {})
-        return median_ci(list(vals.values()), [self.workers[lang][r] for r in vals])
+    def _series(self, who: str, q: str) -> tuple[list[float], list[int]]:
+        vals = self.values.get(who, {}).get(q, {})
+        return list(vals.values()), [self.workers[who][r] for r in vals]
+
+    def per_generation(self, who: str, q: str) -> dict[int, float]:
+        """The median of the quantity's rounds in each of the participant's worker processes."""
+        return generation_values(*self._series(who, q))
+
+    def estimate(self, who: str, q: str) -> Estimate:
+        return estimate(*self._series(who, q))
 
     def ratio(self, who: str, q: str) -> Estimate:
-        """The participant's ratio to Python's same variant, paired within rounds."""
-        return ratio_estimate(self.values.get(who, {}).get(q, {}), self.values.get(reference(who), {}).get(q, {}),
-                              self.workers.get(who))
+        """The participant's ratio to Python's same variant: taken within each round, the median per worker
+        generation, the geometric mean over generations."""
+        mine = self.values.get(who, {}).get(q, {})
+        per = paired_rounds(mine, self.values.get(reference(who), {}).get(q, {}), self.workers.get(who, {}),
+                            lambda a, b: a / b)
+        return over_generations(list(per.values()), len(mine))
 
     def difference(self, who: str, base: str, q: str, relative: bool = False) -> Estimate:
-        """base - who (relative: divided by base), paired within rounds: the cost of base over who."""
-        a, b = self.values.get(who, {}).get(q, {}), self.values.get(base, {}).get(q, {})
-        common = [r for r in sorted(b) if r in a]
-        diffs = [(b[r] - a[r]) / b[r] if relative else b[r] - a[r] for r in common]
-        return median_ci(diffs, [self.workers[base][r] for r in common])
-
-    def converged(self, parts: list[str], quantities: list[str]) -> bool:
-        """Every participant's ratio to its reference within the target (a reference's own time, when nothing
-        is measured against it)."""
-        def done(who: str, q: str) -> bool:
-            if who != reference(who) and reference(who) in parts:
-                return self.ratio(who, q).converged
-            if any(reference(other) == who for other in parts if other != who):
-                return True
-            return self.estimate(who, q).converged
-        return all(done(who, q) for who in parts for q in quantities)
+        """base - who (relative: divided by base), taken within each round, the median per generation: the cost
+        of base over who."""
+        theirs = self.values.get(base, {}).get(q, {})
+        per = paired_rounds(self.values.get(who, {}).get(q, {}), theirs, self.workers.get(base, {}),
+                            (lambda a, b: (b - a) / b) if relative else (lambda a, b: b - a))
+        return over_generations(list(per.values()), len(theirs), log=False)
 
 
 def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
-               block: Callable[[str, str, int], dict[str, float]], quantities: list[str], rounds: int | None = None,
-               per_worker: int | None = None, setup: Callable[[str, int], None] | None = None,
-               teardown: Callable[[str], None] | None = None) -> dict[str, Rounds]:
-    """Rounds of `block(lang, case, round)`: in each round, for each case still measured (in a shuffled order),
-    every running language once, in an order shuffled per round. `rounds` of them if given; else (adaptive) at
-    least min_rounds, then until each case's ratios have converged, the time budget (case_budget_s per case)
-    is spent or max_rounds is reached.
+               block: Callable[[str, str, int], dict[str, float]], rounds: int, per_worker: int | None = None,
+               setup: Callable[[str, int], None] | None = None,
+               teardown: Callable[[str], None] | None = None, fresh: bool = False) -> dict[str, Rounds]:
+    """`rounds` rounds of `block(lang, case, round)`: in each round, for each case (in a shuffled order), every
+    running participant once, in an order shuffled per round. A fixed number: stopping when an interval first
+    looks narrow would keep the runs whose interval happens to be narrow.
 
     Every `per_worker` rounds each language's worker is replaced by a new process (`teardown(lang)` first, then
-    `setup(lang, round)` on the new one; setup also runs before the first round, teardown after the last), so
-    that a measurement is spread over several processes and stretches of time. A language whose block fails
-    leaves the rounds."""
-    s = ctx.settings
+    `setup(lang, round)` on the new one; setup also runs before the first round, teardown after the last): the
+    worker generation is the unit of replication of the statistics (harness/stats.py). A language whose block
+    fails leaves the rounds. With `fresh`, every block runs in fresh processes of its own: each round is then its
+    own generation."""
     results = {case: Rounds() for case in cases}
-    active = list(cases)
-    start = time.monotonic()
 
     def each_part(fn: Callable[[str], None], what: str) -> None:
         for who in out.running():
@@ -125,8 +120,9 @@ def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
 
     if setup is not None:
         each_part(lambda who: setup(who, 0), name)
-    r = 0
-    while active and out.running():
+    for r in range(rounds):
+        if not out.running():
+            break
         if r and per_worker and r % per_worker == 0:
             ctx.progress.detail(f"{name}: new worker processes")
             if teardown is not None:
@@ -135,70 +131,50 @@ def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
                 ctx.workers.retire(lang)
             if setup is not None:
                 each_part(lambda who, r=r: setup(who, r), name)
-        for case in round_order(active, ctx.seed, name, r):
+        ctx.machine.sample()
+        for case in round_order(cases, ctx.seed, name, r):
             label = f"{name} {case}".strip()
             for position, who in enumerate(round_order(out.running(), ctx.seed, label, r)):
-                ctx.progress.detail(f"{label}: round {r + 1}, {who}")
+                ctx.progress.detail(f"{label}: round {r + 1} of {rounds}, {who}")
                 try:
                     measured = block(who, case, r)
                 except PortError as exc:
                     out.port_error(exc, f"{label}, round {r + 1}", who)
                     continue
-                results[case].add(who, r, position, ctx.workers.serial(lang_variant(who)[0]), measured)
+                worker = r + 1 if fresh else ctx.workers.serial(lang_variant(who)[0])
+                results[case].add(who, r, position, worker, measured)
             results[case].count = r + 1
-        r += 1
-        if rounds is not None:
-            if r >= rounds:
-                for case in active:
-                    results[case].stopped_because = f"{rounds} rounds"
-                active = []
-            continue
-        if r >= s.min_rounds:
-            for case in list(active):
-                if results[case].converged(out.running(), quantities):
-                    results[case].stopped_because = "converged"
-                    active.remove(case)
-            spent = time.monotonic() - start >= s.case_budget_s * len(cases)
-            if active and (spent or r >= s.max_rounds):
-                why = f"time budget ({s.case_budget_s:g} s per case) spent" if spent else f"{s.max_rounds} rounds"
-                for case in active:
-                    results[case].stopped_because = why
-                active = []
+    ctx.machine.sample()
     if teardown is not None:
         each_part(teardown, name)
     return results
 
 
 def round_rows(task: str, case: str, rounds: Rounds, quantities: dict[str, str], unit: str = "s",
-               target: bool = True, costs: tuple[str, ...] = ()) -> list[Row]:
+               costs: tuple[str, ...] = ()) -> list[Row]:
     """The raw per-round values (index: round), each round's position in the order and worker process, and per
-    participant and quantity the estimate and the ratio to Python's same variant, each with its 95% CI (index:
-    median, ci_low, ci_high, rounds, outliers; ratios also converged, unless the quantity has no `target` width,
-    as start-up, measured in a few fresh processes). `quantities` maps the per-round metric to the quantity's
-    name. For the metrics in `costs`, each language measured in both variants also gets the cost of the
-    abstraction: layered minus fused, paired within rounds (NAME_abstraction, and as a share of the layered
-    time, NAME_abstraction_share)."""
+    participant and quantity the estimate and the ratio to Python's same variant, each with its intervals
+    (estimate_rows). `quantities` maps the per-round metric to the quantity's name. For the metrics in `costs`,
+    each language measured in both variants also gets the cost of the abstraction: layered minus fused, paired by
+    generation (NAME_abstraction, and as a share of the layered time, NAME_abstraction_share)."""
     rows = []
     for who, per_q in rounds.values.items():
         lang, variant = lang_variant(who)
         for metric, name in quantities.items():
             vals = per_q.get(metric, {})
+            if not vals:
+                continue
             rows += [Row(lang, task, case, metric, r, v, unit, variant=variant) for r, v in sorted(vals.items())]
             rows += estimate_rows(who, task, case, f"{name}_estimate", rounds.estimate(who, metric), unit)
             if who != reference(who) and reference(who) in rounds.values:
-                est = rounds.ratio(who, metric)
-                rows += estimate_rows(who, task, case, f"{name}_ratio", est, "")
-                if target:
-                    rows.append(Row(lang, task, case, f"{name}_ratio", "converged", float(est.converged), "",
-                                    f"95% CI half-width {est.half_width:.1%} of the ratio after {rounds.count} rounds; "
-                                    f"stopped: {rounds.stopped_because}", variant))
+                rows += estimate_rows(who, task, case, f"{name}_ratio", rounds.ratio(who, metric), "")
             fused = part(lang, "fused")
             if metric in costs and variant == "layers" and fused in rounds.values:
                 rows += estimate_rows(who, task, case, f"{name}_abstraction", rounds.difference(fused, who, metric),
-                                      unit, "layered minus fused, paired within rounds")
+                                      unit, "layered minus fused, paired by worker generation")
                 rows += estimate_rows(who, task, case, f"{name}_abstraction_share",
                                       rounds.difference(fused, who, metric, relative=True), "",
-                                      "(layered minus fused) / layered, paired within rounds")
+                                      "(layered minus fused) / layered, paired by worker generation")
         rows += [Row(lang, task, case, "round_position", r, p, variant=variant)
                  for r, p in sorted(rounds.positions.get(who, {}).items())]
         rows += [Row(lang, task, case, "round_worker", r, w, variant=variant)
@@ -207,10 +183,16 @@ def round_rows(task: str, case: str, rounds: Rounds, quantities: dict[str, str],
 
 
 def estimate_rows(who: str, task: str, case: str, metric: str, est: Estimate, unit: str, what: str = "") -> list[Row]:
+    """An estimate's rows: index `estimate` (the geometric mean over worker generations of each one's quiet cost,
+    or of a ratio), `ci_low`/`ci_high` (its 95% confidence interval), `pi_low`/`pi_high` (the 95% prediction
+    interval for a next run's estimate), `generations`, `rounds` and `outliers`."""
     lang, variant = lang_variant(who)
-    ci = "95% CI, bootstrap over workers and rounds"
-    return [Row(lang, task, case, metric, "median", est.value, unit, what, variant),
+    ci, pi = "95% CI over worker generations", "95% prediction interval for a next run's estimate"
+    return [Row(lang, task, case, metric, "estimate", est.value, unit, what, variant),
             Row(lang, task, case, metric, "ci_low", est.low, unit, ci, variant),
             Row(lang, task, case, metric, "ci_high", est.high, unit, ci, variant),
+            Row(lang, task, case, metric, "pi_low", est.pred_low, unit, pi, variant),
+            Row(lang, task, case, metric, "pi_high", est.pred_high, unit, pi, variant),
+            Row(lang, task, case, metric, "generations", est.generations, "", "worker processes", variant),
             Row(lang, task, case, metric, "rounds", est.rounds, "", "", variant),
-            Row(lang, task, case, metric, "outliers", est.outliers, "", "rounds over 3x the median", variant)]
+            Row(lang, task, case, metric, "outliers", est.outliers, "", "measurements over 3x the median", variant)]

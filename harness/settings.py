@@ -8,7 +8,7 @@ from .results import VARIANTS
 
 GATES = ("AND", "OR", "NAND", "XOR")
 WARMUP_STEPS = 10  # the training run's first steps (compilation, cold caches) are left out of its rounds
-TASK_NAMES = ("startup", "perceptron", "gradcheck", "train", "bench")
+TASK_NAMES = ("startup", "perceptron", "gradcheck", "train", "bench", "cpu_target")
 VARIANT_TASKS = ("perceptron", "train", "bench")  # measured for every variant; the others for the layered code
 MNIST_TASKS = {"startup", "gradcheck", "train", "bench"}  # the tasks whose inputs come from MNIST
 
@@ -25,13 +25,13 @@ class Settings:
     perceptron_epochs: int = 2000
     perceptron_lr: float = 1.0
     perceptron_repeats: int = 3  # whole training runs per request; a round's value is their median
-    startup_repeats: int = 3  # rounds of fresh processes
-    bench_target_s: float = 0.02  # each timed block (steps, or the BLAS floor) lasts about this long
-    min_rounds: int = 10
-    max_rounds: int = 150
-    case_budget_s: float = 6.0  # rounds stop when this much time per case is spent, converged or not
-    rounds_per_worker: int = 8  # each language's worker is replaced by a new process every so many rounds
-    train_generations: int = 2  # worker processes the training run is handed through
+    startup_repeats: int = 10  # rounds of fresh processes doing nothing (start-up)
+    first_step_repeats: int = 3  # of which the first so many also time a fresh process's first step
+    bench_target_s: float = 0.01  # each timed block (steps, or the BLAS floor) lasts about this long
+    bench_rounds: int = 24  # rounds of every bench case: a fixed number (docs/measurement.md)
+    perceptron_rounds: int = 12
+    generations: int = 6  # worker processes each quantity is measured by, one after the other: the unit of replication
+    train_generations: int = 6  # worker processes the training run is handed through
     scaling_hidden: tuple[int, ...] = (50, 100, 200, 400, 800)
     scaling_batch: tuple[int, ...] = (1, 10, 100, 1000)
     gradcheck_batch: int = 3
@@ -43,7 +43,11 @@ class Settings:
     @classmethod
     def quick(cls) -> "Settings":
         return cls(quick_version=True, iters=600, eval_every=100, train_chunk=25, perceptron_epochs=500,
-                   case_budget_s=5.0, scaling_hidden=(50, 200, 800), scaling_batch=(1, 100, 1000))
+                   scaling_hidden=(50, 200, 800), scaling_batch=(1, 100, 1000))
+
+    def per_worker(self, rounds: int) -> int:
+        """Rounds per worker process, so that `rounds` rounds are spread over `generations` processes."""
+        return max(1, -(-rounds // self.generations))
 
 def part(lang: str, variant: str = "layers") -> str:
     """A participant of a task: a language's layered code ("julia") or another variant of it ("julia fused")."""

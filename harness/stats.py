@@ -1,32 +1,56 @@
-"""Statistics of timings measured in rounds, and the FLOP count of a training step.
+"""Statistics of timings measured in rounds, and the FLOP count of a training step (docs/measurement.md has the
+evidence behind each choice).
 
-A timed quantity is measured in rounds: in each round every language measures the same block of work, one
-after the other, in a shuffled order (harness/schedule.py). A language's ratio to Python is taken within each
-round (paired), so that a slow minute of a shared machine, which slows every language in that round, cancels.
-The point estimate is the median of the per-round ratios; its 95% confidence interval comes from a seeded
-bootstrap over rounds, so the same results give the same interval.
+The unit of replication is the worker process (a *generation*): every language's worker is replaced at the same
+rounds, so each generation gives one value per language, paired with Python's of the same generation. The run's
+estimate is the geometric mean over generations; its 95% confidence interval and the 95% prediction interval for
+the estimate of a next run (of as many generations, on the same machine) come from Student's t on the logarithms
+of the generations' values.
+
+Within a generation:
+- a training step's *amortized* cost is the mean of its steps (everything the program pays, its pauses included;
+  the headline), its *typical* cost the quiet cost of one step (`quiet`: the low end of repeated measurements,
+  since the machine only ever adds time);
+- a block measured in rounds (bench, perceptron) gives the median of its rounds, and its ratio to Python the
+  median of the per-round ratios (paired within rounds).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 CONFIDENCE = 0.95
-BOOTSTRAP_RESAMPLES = 4000
-BOOTSTRAP_SEED = 20261125  # fixed: the same rounds always give the same interval
-TARGET_HALF_WIDTH = 0.03  # a ratio has converged when its CI half-width is at most 3% of the ratio
-OUTLIER_FACTOR = 3.0  # a round more than 3x the median round is counted as an outlier
+QUIET_QUANTILE = 10  # percent: a step's quiet cost is the 10th percentile of its repeated measurements
+PAUSE_FACTOR = 3.0  # a step more than 3x its generation's typical step is a pause
+WIDE = 0.03  # an interval wider than ±3% of its estimate is counted (and listed) as wide
+
+# two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (beyond 30: the normal's 1.96 and a
+# correction of 2.4/df, within 0.1% of the exact value)
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def t95(df: int) -> float:
+    """The two-sided 95% quantile of Student's t with `df` degrees of freedom."""
+    if df < 1:
+        return float("nan")
+    return _T95[df - 1] if df <= len(_T95) else 1.96 + 2.4 / df
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """The median of per-round values with its bootstrap confidence interval."""
+    """An estimate with its 95% confidence interval (low, high) and its 95% prediction interval for a next run's
+    estimate (pred_low, pred_high), from `generations` worker processes and `rounds` measurements in all."""
     value: float
     low: float
     high: float
     rounds: int
-    outliers: int = 0  # rounds more than OUTLIER_FACTOR x the median
+    outliers: int = 0  # measurements more than PAUSE_FACTOR x the typical one
+    pred_low: float = float("nan")
+    pred_high: float = float("nan")
+    generations: int = 0
 
     @property
     def half_width(self) -> float:
@@ -36,69 +60,104 @@ class Estimate:
         return (self.high - self.low) / 2 / self.value
 
     @property
-    def converged(self) -> bool:
-        return self.half_width <= TARGET_HALF_WIDTH
+    def wide(self) -> bool:
+        return self.half_width > WIDE
 
     def contains(self, x: float) -> bool:
         return bool(self.low <= x <= self.high)
+
+    def predicts(self, x: float) -> bool:
+        """x (another run's estimate of the same quantity) lies in this run's prediction interval."""
+        return bool(self.pred_low <= x <= self.pred_high)
 
 
 NO_ESTIMATE = Estimate(float("nan"), float("nan"), float("nan"), 0)
 
 
-def median_ci(values, groups=None, confidence: float = CONFIDENCE, resamples: int = BOOTSTRAP_RESAMPLES,
-              seed: int = BOOTSTRAP_SEED) -> Estimate:
-    """The median of `values` (one per round) and its percentile-bootstrap confidence interval: the middle
-    `confidence` of the medians of `resamples` resamplings, drawn with a fixed seed.
-
-    `groups` (one label per value: the worker process that measured the round) makes the bootstrap two-level:
-    each resampling draws the workers with replacement, then rounds within each drawn worker. Rounds of one
-    process share that process's memory layout and its stretch of time, so they are not independent; resampling
-    the processes too puts their differences into the interval. Fewer than 3 rounds give no interval (NaN)."""
+def quiet(values) -> float:
+    """The cost of one step on a quiet machine, from repeated measurements of it: their 10th percentile
+    (interpolated)."""
     x = np.asarray(values, dtype=np.float64)
-    g = np.zeros(x.size, dtype=np.int64) if groups is None else np.asarray(groups)
-    keep = np.isfinite(x)
-    x, g = x[keep], g[keep]
+    x = x[np.isfinite(x)]
+    return float(np.percentile(x, QUIET_QUANTILE)) if x.size else float("nan")
+
+
+def over_generations(per_generation, rounds: int = 0, outliers: int = 0, log: bool = True) -> Estimate:
+    """One estimate from the generations' own (one number per worker process): their geometric mean (`log`; the
+    arithmetic mean for differences, which may be negative), a 95% confidence interval for it and a 95% prediction
+    interval for the same estimate from a next run with as many generations: mean ± t·s/√G and ± t·s·√(2/G) on the
+    logarithms. One generation gives no interval."""
+    x = np.asarray(per_generation, dtype=np.float64)
+    x = x[np.isfinite(x) & ((x > 0) if log else True)]
     if x.size == 0:
-        return NO_ESTIMATE
-    med = float(np.median(x))
-    outliers = int(np.sum(x > OUTLIER_FACTOR * med)) if med > 0 else 0
-    if x.size < 3:
-        return Estimate(med, float("nan"), float("nan"), int(x.size), outliers)
-    rng = np.random.default_rng(seed)
-    labels = np.unique(g)
-    if labels.size == 1:
-        meds = np.median(x[rng.integers(0, x.size, size=(resamples, x.size))], axis=1)
-    else:  # two levels: workers, then rounds within each drawn worker (padded to the largest, padding ignored)
-        members = [x[g == label] for label in labels]
-        sizes = np.array([m.size for m in members])
-        padded = np.full((labels.size, sizes.max()), np.nan)
-        for k, m in enumerate(members):
-            padded[k, :m.size] = m
-        chosen = rng.integers(0, labels.size, size=(resamples, labels.size))
-        picks = (rng.random((resamples, labels.size, sizes.max())) * sizes[chosen][..., None]).astype(np.int64)
-        drawn = padded[chosen[..., None], picks]
-        drawn[np.arange(sizes.max()) >= sizes[chosen][..., None]] = np.nan
-        meds = np.nanmedian(drawn.reshape(resamples, -1), axis=1)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(meds, [tail, 100 - tail])
-    return Estimate(med, float(low), float(high), int(x.size), outliers)
+        return Estimate(float("nan"), float("nan"), float("nan"), rounds, outliers)
+    y = np.log(x) if log else x
+    back = np.exp if log else (lambda v: v)
+    mean = float(y.mean())
+    if x.size < 2:
+        return Estimate(float(back(mean)), float("nan"), float("nan"), rounds, outliers, generations=int(x.size))
+    g = x.size
+    s = float(y.std(ddof=1))
+    t = t95(g - 1)
+    ci, pi = t * s / np.sqrt(g), t * s * np.sqrt(2.0 / g)
+    return Estimate(float(back(mean)), float(back(mean - ci)), float(back(mean + ci)), rounds, outliers,
+                    float(back(mean - pi)), float(back(mean + pi)), int(g))
 
 
-def paired(times: dict[int, float], reference: dict[int, float]) -> tuple[np.ndarray, list[int]]:
-    """Per-round ratios times[r] / reference[r] for the rounds both measured (finite values, positive reference),
-    and those rounds."""
-    common = [r for r in sorted(times) if r in reference and np.isfinite(times[r]) and np.isfinite(reference[r])
-              and reference[r] > 0]
-    return np.asarray([times[r] / reference[r] for r in common], dtype=np.float64), common
+def by_generation(values, generations) -> dict[int, np.ndarray]:
+    """The finite values grouped by generation (worker process)."""
+    x, g = np.asarray(values, dtype=np.float64), np.asarray(generations)
+    keep = np.isfinite(x)
+    return {int(k): x[keep & (g == k)] for k in np.unique(g[keep])}
 
 
-def ratio_estimate(times: dict[int, float], reference: dict[int, float],
-                   workers: dict[int, int] | None = None) -> Estimate:
-    """A language's ratio to the reference: the median of the paired per-round ratios, with its bootstrap CI
-    (two-level when `workers` gives the worker generation of each round)."""
-    ratios, rounds = paired(times, reference)
-    return median_ci(ratios, None if workers is None else [workers.get(r, 0) for r in rounds])
+def outlier_count(values, typical: float) -> int:
+    x = np.asarray(values, dtype=np.float64)
+    return int(np.sum(x > PAUSE_FACTOR * typical)) if typical > 0 else 0
+
+
+def estimate(values, generations, within: Callable[[np.ndarray], float] = np.median) -> Estimate:
+    """A quantity's estimate from its measurements and the generation of each: `within` each generation (the
+    median of its rounds by default), then over_generations."""
+    groups = by_generation(values, generations)
+    per = [within(v) for v in groups.values()]
+    n = sum(v.size for v in groups.values())
+    typical = float(np.median(np.concatenate(list(groups.values())))) if n else float("nan")
+    return over_generations(per, n, outlier_count(np.concatenate(list(groups.values())) if n else [], typical))
+
+
+def paired(a: dict[int, float], b: dict[int, float], relation: Callable[[float, float], float]) -> list[float]:
+    """relation(a[g], b[g]) for the generations both measured."""
+    return [relation(a[g], b[g]) for g in sorted(a) if g in b and np.isfinite(a[g]) and np.isfinite(b[g]) and b[g] > 0]
+
+
+def generation_values(values, generations, within: Callable[[np.ndarray], float] = np.median) -> dict[int, float]:
+    return {g: float(within(v)) for g, v in by_generation(values, generations).items() if v.size}
+
+
+def ratio(mine: dict[int, float], ref: dict[int, float], rounds: int = 0) -> Estimate:
+    """A language's ratio to the reference from per-generation values (both were measured in the same rounds by
+    workers replaced together): the geometric mean of the generations' ratios, with its intervals."""
+    return over_generations(paired(mine, ref, lambda a, b: a / b), rounds)
+
+
+def difference(lay: dict[int, float], fused: dict[int, float], relative: bool = False, rounds: int = 0) -> Estimate:
+    """Layered minus fused (relative: divided by layered) from per-generation values, paired by generation: the
+    cost of the abstraction, its arithmetic mean over generations with its intervals."""
+    diff = paired(fused, lay, (lambda f, la: (la - f) / la) if relative else (lambda f, la: la - f))
+    return over_generations(diff, rounds, log=False)
+
+
+def paired_rounds(a: dict[int, float], b: dict[int, float], generation: dict[int, int],
+                  relation: Callable[[float, float], float]) -> dict[int, float]:
+    """Per generation, the median over its rounds of relation(a[r], b[r]), for the rounds both measured: a ratio or
+    difference taken within each round (a slow moment of the machine slows both), made robust within the worker
+    process by the median."""
+    per: dict[int, list[float]] = {}
+    for r in a:
+        if r in b and np.isfinite(a[r]) and np.isfinite(b[r]) and b[r] > 0:
+            per.setdefault(generation[r], []).append(relation(a[r], b[r]))
+    return {g: float(np.median(v)) for g, v in per.items()}
 
 
 def flops_per_step(batch: int, hidden: int, n_in: int = 784, n_out: int = 10) -> float:

@@ -1,5 +1,6 @@
-"""The answer on the screen at the end of a run: per language, the time per training step with its CI, the ratio
-to Python with its CI, the BLAS share, the accuracy, whether it computed what Python did, and what failed."""
+"""The answer on the screen at the end of a run: per language and variant, the amortized training step and its
+ratio to Python with their CIs, the typical step and the pauses between the two, the BLAS share, the accuracy,
+whether it computed what Python did, what failed, and the state of the machine."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,6 +18,7 @@ from .readout import (
     run_settings,
     time_unit,
     vals,
+    wide_intervals,
     with_ci,
 )
 
@@ -38,29 +40,64 @@ def parity_cell(df: pd.DataFrame, lang: str) -> str:
     return "exact" if worst == 0 else f"ok (largest {fmt(worst, 2)}, each within its tolerance)"
 
 
+def pauses_cell(df: pd.DataFrame, lang: str, case: str, variant: str, scale: float) -> str:
+    """What lies between the typical and the amortized step: their difference, and the GC's share of it where the
+    language counted its collector's time."""
+    amort = estimate(df, lang, "train", case, "step_time_estimate", variant)
+    typical = estimate(df, lang, "train", case, "step_time_typical_estimate", variant)
+    if not (np.isfinite(amort.value) and np.isfinite(typical.value)):
+        return "–"
+    gc = estimate(df, lang, "train", case, "gc_time_estimate", variant)
+    text = f"{fmt((amort.value - typical.value) * scale, 2)}"
+    return text + (f" (GC {fmt(gc.value * scale, 2)})" if np.isfinite(gc.value) else "")
+
+
 def terminal_table(df: pd.DataFrame, env: dict) -> list[str]:
+    """Per language and variant: the amortized training step (the headline) and its ratio to Python's same
+    variant, with their 95% CIs; the typical step, what lies between the two, and the typical step's ratio; the
+    BLAS share of the bench step; accuracy, agreement with Python and failures. Then one line each on the
+    intervals, the machine's state and other benchmarks seen."""
     settings = run_settings(df, env)
     case = base_case(df, settings) or ""
-    lay = layered(df)
-    langs = languages(lay)
-    steps = {lang: estimate(df, lang, "train", case, "step_time_estimate") for lang in langs}
+    langs = languages(layered(df))
+    variants = [v for v in ("layers", "fused") if (df.variant == v).any()]
+    steps = {(lang, v): estimate(df, lang, "train", case, "step_time_estimate", v) for lang in langs for v in variants}
     finite = [e.value for e in steps.values() if np.isfinite(e.value)]
     scale, unit = time_unit(min(finite)) if finite else (1e3, "ms")
-    header = [f"step ({unit}) [95% CI]", "ratio to Python [95% CI]", "fused ratio", "BLAS share", "test acc",
-              "same as Python", "failed"]
+    header = [f"step ({unit}) [95% CI]", "ratio to Python [95% CI]", f"typical ({unit})", f"pauses ({unit})",
+              "typical ratio", "BLAS share", "test acc", "same as Python", "failed"]
     rows = []
     for lang in langs:
-        bench = estimate(df, lang, "bench", case, "step_time_estimate")
-        blas = estimate(df, lang, "bench", case, "blas_time_estimate")
-        acc = vals(lay, lang, "train", "test_acc")
-        fused = estimate(df, lang, "train", case, "step_time_estimate", "fused")
-        failed = [task + (" (fused)" if who.endswith("(fused)") else "") for who, task, _ in failures(df)
-                  if who.split()[0] == lang]
-        rows.append([lang, with_ci(steps[lang], scale), ratio_cell(df, lang, "train", case, "step_time"),
-                     ratio_cell(df, lang, "train", case, "step_time", "fused") if np.isfinite(fused.value) else "–",
-                     f"{blas.value / bench.value:.0%}" if bench.value > 0 and np.isfinite(blas.value) else "–",
-                     f"{acc[-1]:.4f}" if acc.size else "–", parity_cell(df, lang), ", ".join(failed) or "–"])
+        for v in variants:
+            if not np.isfinite(steps[(lang, v)].value) and v != "layers":
+                continue
+            bench = estimate(df, lang, "bench", case, "step_time_estimate", v)
+            blas = estimate(df, lang, "bench", case, "blas_time_estimate", v)
+            acc = vals(df[df.variant == v], lang, "train", "test_acc")
+            typical_ratio = estimate(df, lang, "train", case, "step_time_typical_ratio", v)
+            typical = estimate(df, lang, "train", case, "step_time_typical_estimate", v)
+            failed = [task for who, task, _ in failures(df) if who == (lang if v == "layers" else f"{lang} (fused)")]
+            rows.append([lang + ("" if v == "layers" else " fused"), with_ci(steps[(lang, v)], scale),
+                         ratio_cell(df, lang, "train", case, "step_time", v), fmt(typical.value * scale),
+                         pauses_cell(df, lang, case, v, scale), "–" if lang == "python" else fmt(typical_ratio.value),
+                         f"{blas.value / bench.value:.0%}" if bench.value > 0 and np.isfinite(blas.value) else "–",
+                         f"{acc[-1]:.4f}" if acc.size else "–",
+                         parity_cell(df, lang) if v == "layers" else "", ", ".join(failed) or "–"])
     widths = [max(len(str(r[i])) for r in rows + [["language", *header]]) for i in range(len(header) + 1)]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     title = f"Training step, {case}" + (f", {settings.get('iters')} iterations" if settings.get("iters") else "")
-    return [title, line(["language", *header]), line(["-" * w for w in widths]), *[line(r) for r in rows]]
+    notes = ["step: the amortized step, what the run's steps cost in all divided by their number (the headline: "
+             "docs/measurement.md); typical: one step's quiet cost; pauses: the difference (GC: the part Julia's "
+             "collector took, counted by Julia)."]
+    wide, total = wide_intervals(df)
+    if total:
+        notes.append(f"{wide} of {total} ratios to Python have a 95% interval wider than ±3% (report: Anomalies).")
+    state = env.get("machine_state", {}).get("run", {})
+    if state.get("busy"):
+        notes.append(f"BUSY MACHINE: other processes used {state.get('other_processes_cpus', 0):.2f} CPUs on average "
+                     f"and the host stole {state.get('steal_share', 0):.1%} of the CPU time during the run: read its "
+                     "numbers with care, and compare them with a quiet run's.")
+    for other in state.get("other_benchmarks", []):
+        notes.append(f"ANOTHER BENCHMARK ran at the same time ({other}): both runs' timings are poisoned.")
+    return [title, line(["language", *header]), line(["-" * w for w in widths]), *[line(r) for r in rows], "",
+            *notes]

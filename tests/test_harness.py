@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import harness.tasks as tasks_mod
-from harness import runners
+from harness import runners, stats
 from harness.cli import main
 from harness.results import ResultsFile, Row, read_results
 from harness.rounds import Rounds, round_rows
@@ -23,7 +23,7 @@ from harness.runners.base import REPO, Found, PortError, Runner
 from harness.runners.python import PythonRunner
 from harness.schedule import round_order
 from harness.settings import Settings
-from harness.stats import flops_per_step, median_ci, ratio_estimate
+from harness.stats import flops_per_step
 from harness.tasks.context import eval_iterations
 from harness.tasks.train import train_chunks
 from harness.workers import Worker, WorkerFailure, Workers
@@ -43,7 +43,7 @@ def command_lines() -> list[str]:
     return lines
 
 
-# --- statistics --------------------------------------------------------------------------------------------
+# --- statistics (more in test_stats.py) ----------------------------------------------------------------------
 
 def synthetic_rounds(n: int, ratio: float, seed: int) -> tuple[dict[int, float], dict[int, float]]:
     """n rounds of a machine whose speed drifts by up to 2x from round to round (both languages alike), with 5%
@@ -53,50 +53,6 @@ def synthetic_rounds(n: int, ratio: float, seed: int) -> tuple[dict[int, float],
     ref = machine * 1e-3 * np.exp(rng.normal(0, 0.05, n))
     lang = machine * ratio * 1e-3 * np.exp(rng.normal(0, 0.05, n))
     return dict(enumerate(lang)), dict(enumerate(ref))
-
-
-def test_bootstrap_ci_contains_the_true_ratio_and_narrows_with_more_rounds():
-    widths = []
-    for n in (10, 40, 160):
-        covered = 0
-        for seed in range(40):
-            est = ratio_estimate(*synthetic_rounds(n, 1.7, seed))
-            covered += est.contains(1.7)
-        assert covered >= 34, f"{n} rounds: the 95% CI held the true ratio in only {covered} of 40 runs"
-        est = ratio_estimate(*synthetic_rounds(n, 1.7, 0))
-        assert est.rounds == n and est.contains(1.7)
-        widths.append(est.half_width)
-    assert widths[0] > widths[1] > widths[2]
-    assert widths[2] < 0.03  # 160 rounds with 5% noise: converged
-
-
-def test_pairing_cancels_a_drifting_machine():
-    """Unpaired, the medians of two languages on a machine that drifts 2x are no better than the drift allows;
-    paired within rounds, the ratio is as sharp as the languages' own noise."""
-    lang, ref = synthetic_rounds(40, 1.7, 1)
-    paired = ratio_estimate(lang, ref)
-    assert paired.half_width < 0.03 and abs(paired.value / 1.7 - 1) < 0.03
-    # the drift is in the absolute times: their intervals are several times wider
-    assert median_ci(list(lang.values())).half_width > 2.5 * paired.half_width
-    assert median_ci(list(ref.values())).half_width > 2.5 * paired.half_width
-
-
-def test_bootstrap_is_reproducible_and_two_level_when_rounds_come_from_several_workers():
-    values = list(synthetic_rounds(30, 2.0, 3)[0].values())
-    assert median_ci(values) == median_ci(values)  # seeded: the same rounds give the same interval
-    # four workers, each process 6% off the others: resampling the workers widens the interval
-    offsets = np.repeat([1.0, 1.06, 0.95, 1.03], 10)
-    x = 2.0 * offsets * np.exp(np.random.default_rng(4).normal(0, 0.01, 40))
-    flat, nested = median_ci(x), median_ci(x, np.repeat([1, 2, 3, 4], 10))
-    assert nested.value == flat.value
-    assert nested.high - nested.low > 1.5 * (flat.high - flat.low)
-
-
-def test_too_few_rounds_give_no_interval_and_outliers_are_counted():
-    est = median_ci([1.0, 1.1])
-    assert est.value == pytest.approx(1.05) and np.isnan(est.low) and not est.converged
-    est = median_ci([1.0, 1.01, 0.99, 1.02, 5.0])
-    assert est.outliers == 1 and est.value == pytest.approx(1.01)
 
 
 def test_flop_count_matches_the_six_products():
@@ -212,8 +168,9 @@ def test_a_failing_worker_is_restarted_once_then_left_out(monkeypatch):
 def small_settings(*tasks: str) -> Settings:
     s = Settings.quick()
     s.tasks, s.scaling_hidden, s.scaling_batch = tasks, (50,), (10,)
-    s.min_rounds, s.case_budget_s, s.rounds_per_worker, s.bench_target_s = 4, 1.0, 2, 0.002
-    s.perceptron_epochs, s.perceptron_repeats, s.startup_repeats = 50, 1, 2
+    s.bench_rounds, s.perceptron_rounds, s.generations, s.bench_target_s = 4, 4, 2, 0.002
+    s.perceptron_epochs, s.perceptron_repeats, s.startup_repeats, s.first_step_repeats = 50, 1, 2, 2
+    s.train_generations = 2
     s.timeout = 5.0  # every request: a hung port is caught in seconds
     return s
 
@@ -305,7 +262,7 @@ def test_a_fused_variant_is_checked_against_python_and_its_own_layered_code(tmp_
     exact = df[(df.lang == "python") & (df.variant == "fused") & (df.metric == "vs_python_rel")]
     assert len(exact) == 2 * 10 and (exact.value <= 1e-12).all()  # 2 cases x 10 arrays: Python's fused vs its layers
     # both variants timed in the same rounds, with the cost of the abstraction paired within them
-    cost = df[(df.lang == "python") & (df.metric == "step_time_abstraction") & (df["index"] == "median")]
+    cost = df[(df.lang == "python") & (df.metric == "step_time_abstraction") & (df["index"] == "estimate")]
     assert len(cost) == 2 and np.isfinite(cost.value).all()
 
 
@@ -479,7 +436,7 @@ def test_report_and_plots_from_csv_alone(tmp_path):
     """A results.csv made of synthetic rounds for two languages: the report's ratios and CIs come from it."""
     results = ResultsFile(tmp_path / "results.csv")
     results.add([Row("machine", "dgemm", "n=2000", "gflops", "", 40.0, "GFLOP/s")])
-    for task, case, metric, name, ratio in (("train", "hidden=50 batch=100", "step_time_round", "step_time", 0.5),
+    for task, case, metric, name, ratio in (("train", "hidden=50 batch=100", "step_time", "step_time", 0.5),
                                             ("bench", "hidden=50 batch=100", "step_time", "step_time", 0.5),
                                             ("bench", "hidden=100 batch=100", "step_time", "step_time", 0.6),
                                             ("bench", "hidden=50 batch=10", "step_time", "step_time", 0.4)):
@@ -491,7 +448,7 @@ def test_report_and_plots_from_csv_alone(tmp_path):
             if case == "hidden=50 batch=100":  # the fused variants: a fifth faster than the layered code
                 rounds.add("python fused", r, 2, 1 + r // 20, {metric: ref[r] * 0.8, "blas_time": ref[r] / 2})
                 rounds.add("julia fused", r, 3, 1 + r // 20, {metric: lang[r] * 0.8, "blas_time": ref[r] * 0.6})
-        rounds.count, rounds.stopped_because = 60, "converged"
+        rounds.count = 60
         metrics = {metric: name, **({"blas_time": "blas_time"} if task == "bench" else {})}
         results.add(round_rows(task, case, rounds, metrics, costs=(metric,)))
     for lang in ("python", "julia"):
@@ -500,13 +457,16 @@ def test_report_and_plots_from_csv_alone(tmp_path):
         results.add([Row(lang, "train", "hidden=50 batch=100", "test_acc", 50, 0.9)])
     assert main(["plot", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text()
-    est = ratio_estimate(*synthetic_rounds(60, 0.5, 5), {r: 1 + r // 20 for r in range(60)})
+    lang, ref = synthetic_rounds(60, 0.5, 5)
+    per = stats.paired_rounds(lang, ref, {r: 1 + r // 20 for r in range(60)}, lambda a, b: a / b)
+    est = stats.over_generations(list(per.values()))
     assert f"julia takes {est.value:.3g} [{est.low:.3g}, {est.high:.3g}]× Python's time per step" in report
     # julia's floor (0.6 x Python's step) is above its step (0.4 x) at batch 10
-    assert "julia, bench hidden=50 batch=10: the BLAS floor" in report
+    assert "| julia | bench hidden=50 batch=10 | the BLAS floor" in report
     assert "## Cost of the abstraction" in report
-    abstraction = [line for line in report.splitlines() if line.startswith("| julia | bench hidden=50 batch=100 |")]
-    assert len(abstraction) == 1 and "| 20 [20, 20] % |" in abstraction[0]  # the share, paired within rounds
+    abstraction = [line for line in report.splitlines()
+                   if line.startswith("| julia | bench hidden=50 batch=100 |") and "BLAS floor" not in line]
+    assert len(abstraction) == 1 and "| 20 [20, 20] % |" in abstraction[0]  # the share, paired by generation
     assert f"| {est.value:.3g} [{est.low:.3g}, {est.high:.3g}] |" in abstraction[0]  # fused ratio to Python's fused
     for png in ("step_time", "scaling_hidden", "scaling_batch", "training", "abstraction"):
         assert (tmp_path / f"{png}.png").stat().st_size > 1000, png

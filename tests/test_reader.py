@@ -119,7 +119,7 @@ def test_step_time_shows_each_ratio_with_its_ci_on_its_bar(figures):
     ax = figures["step_time"].axes[0]
     texts = [t.get_text() for t in ax.texts]
     assert "reference" in texts
-    assert any(re.fullmatch(r"0\.9\d× \[0\.\d\d, 0\.\d\d\]", t) for t in texts), texts  # julia, 0.9x
+    assert any(re.fullmatch(r"0\.[89]\d× \[0\.\d\d, 0\.\d\d\]", t) for t in texts), texts  # julia, 0.9x
     assert any(re.fullmatch(r"1\.[67]\d× \[1\.\d\d, 1\.\d\d\]", t) for t in texts), texts  # octave, 1.7x
     assert ax.get_ylabel() == "ms per training step (95% CI)" and CASE in ax.get_title()
     assert ax.get_legend() is None  # the bars are named on the axis: no legend in one colour
@@ -193,8 +193,10 @@ def test_terminal_summary_gives_time_ratio_share_accuracy_and_parity(run_dir):
     lines = terminal_table(*load_run(run_dir))
     assert lines[0] == f"Training step, {CASE}, 100 iterations"
     assert lines[1].split()[:3] == ["language", "step", "(ms)"]
-    rows = {line.split()[0]: line for line in lines[3:]}
-    assert set(rows) == set(LANGS)
+    table = lines[3:lines.index("")]
+    rows = {" ".join(line.split()[:2]) if line.split()[1] == "fused" else line.split()[0]: line for line in table}
+    assert set(rows) == {*LANGS, *(f"{lang} fused" for lang in LANGS)}
+    assert any(line.startswith("step: the amortized step") for line in lines)
     assert "reference" in rows["python"] and "exact" in rows["julia"]
     assert re.search(r"0\.[89]\d+ \[0\.\d+, 0\.\d+\]", rows["julia"])  # julia's ratio, 0.9 x
     assert "50%" in rows["python"] and re.search(r" (29|30)% ", rows["octave"])  # floor 0.5 x, octave 1.7 x Python
@@ -231,10 +233,11 @@ def test_compare_flags_changes_beyond_the_cis_and_states_differences_first(tmp_p
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.md")]) == 0
     out = capsys.readouterr().out
     assert out.index("languages.julia.version: 1.5.3 | 1.6.0") < out.index("## Measurements")
-    julia = [line for line in out.splitlines() if line.startswith(f"| training step {CASE} | julia |")]
-    assert len(julia) == 1 and "regression ×1.33" in julia[0] and "up ×1.33" in julia[0]
-    octave = [line for line in out.splitlines() if line.startswith(f"| training step {CASE} | octave |")]
-    assert "same within CIs" in octave[0]
+    julia = [line for line in out.splitlines() if line.startswith(f"| training step {CASE} (amortized) | julia |")]
+    # the ratio's change is sharp (paired within rounds); the absolute times drift with the machine
+    assert len(julia) == 1 and "up ×1.33" in julia[0] and julia[0].endswith("| 0 of 1 |")
+    octave = [line for line in out.splitlines() if line.startswith(f"| training step {CASE} (amortized) | octave |")]
+    assert "same within CIs" in octave[0] and octave[0].endswith("| 1 of 1 |")  # within each other's prediction
     assert (tmp_path / "c.md").read_text().startswith("# Comparison of runs")
 
 
@@ -248,7 +251,7 @@ def test_compare_does_not_compare_unlike_settings(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.md")]) == 0
     out = capsys.readouterr().out
     assert "setting iters: 100 | 500" in out
-    assert f"| training step {CASE} | all | not compared: iters differ |" in out
+    assert f"| training step {CASE} (amortized) | all | not compared: iters differ |" in out
     assert f"| bench step {CASE} | julia |" in out
 
 

@@ -11,12 +11,14 @@ from .context import RunContext
 from .gradcheck import task_gradcheck
 from .perceptron import task_perceptron
 from .startup import task_startup
+from .target import target_parts, task_target
 from .train import task_train
 
 TASKS: dict[str, Callable[[RunContext, Outcome], None]] = {
     "startup": task_startup, "perceptron": task_perceptron, "gradcheck": task_gradcheck,
-    "train": task_train, "bench": task_bench,
+    "train": task_train, "bench": task_bench, "cpu_target": task_target,
 }
+PARTICIPANTS: dict[str, Callable[[RunContext], list[str]]] = {"cpu_target": target_parts}
 
 
 def run_task(ctx: RunContext, task: str) -> list[str]:
@@ -24,9 +26,11 @@ def run_task(ctx: RunContext, task: str) -> list[str]:
     failures, for the summary."""
     variants = ctx.settings.variants if task in VARIANT_TASKS else ("layers",)
     parts = [part(lang, variant) for lang in ctx.langs for variant in variants]
+    if task in PARTICIPANTS:
+        parts = PARTICIPANTS[task](ctx)
     out = Outcome(task, parts, ctx.progress.write)
     TASKS[task](ctx, out)
     ctx.results.add(out.rows)
     ctx.results.add([Row(lang, task, "", "status", "", int(out.ok(who)), "", out.failed.get(who, ""), variant)
-                     for who in parts for lang, variant in [lang_variant(who)]])
+                     for who in parts for lang, variant in [lang_variant(who)] if lang in ctx.langs])
     return [f"{who} {task}" + (" (unchecked)" if who in out.unchecked else "") for who in parts if not out.ok(who)]

@@ -20,14 +20,13 @@ def scaling_cases(s: Settings) -> list[tuple[int, int]]:
     return cases
 
 
-def task_bench(ctx: RunContext, out: Outcome) -> None:
-    """The training step and its BLAS floor at several sizes: every case held by every worker, the cases'
-    rounds interleaved (each round visits every case not yet converged), what the first round computed
-    verified."""
+def bench_cases(ctx: RunContext, sizes: list[tuple[int, int]]) -> dict[str, dict]:
+    """Each case's inputs written (the book's initial weights, one batch) and its block sized: the same number of
+    steps for every language, about bench_target_s long at the machine's DGEMM rate."""
     s = ctx.settings
     x_all, t_all = ctx.mnist["x_train"], ctx.mnist["t_train"]
     cases: dict[str, dict] = {}
-    for hidden, batch in scaling_cases(s):
+    for hidden, batch in sizes:
         idx = mk.batch_sequence(ctx.seed, 1, batch)[0]
         folder = ctx.workers.scratch / f"bench-{hidden}-{batch}"
         write_arrays(folder, {**mk.net_params(ctx.seed, hidden), "x": x_all[idx].astype(np.float64) / 255.0,
@@ -39,7 +38,13 @@ def task_bench(ctx: RunContext, out: Outcome) -> None:
             "shapes": bench_shapes(hidden, batch), "inner": inner,
             "warmup": warmup, "flops": flops_per_step(batch, hidden),
             "limit": time_limit(2 * (warmup + inner) * step_estimate(batch, hidden))}
-    checked: dict[str, dict[str, dict]] = {case: {} for case in cases}
+    return cases
+
+
+def bench_requests(ctx: RunContext, cases: dict[str, dict], checked: dict[str, dict[str, dict]]):
+    """(setup, block) for run_rounds: every case held by a new worker; a round of a case for one participant, what
+    it computed kept the first time (in `checked`) for verification."""
+    s = ctx.settings
 
     def setup(who: str, r: int) -> None:
         lang, variant = lang_variant(who)
@@ -56,14 +61,28 @@ def task_bench(ctx: RunContext, out: Outcome) -> None:
         need(who, "bench_round", got, {"step_time": (), "blas_time": (), **(c["shapes"] if verifying else {})})
         if verifying:
             checked[case][who] = got
-        return {"step_time": float(got["step_time"]), "blas_time": float(got["blas_time"])}
+        measured = {"step_time": float(got["step_time"]), "blas_time": float(got["blas_time"])}
+        if "gc_time" in got:  # the garbage collector's part of the step, where the language counts it (Julia)
+            measured["gc_time"] = float(got["gc_time"])
+        return measured
 
-    rounds = run_rounds(ctx, "bench", out, list(cases), block, ["step_time", "blas_time"],
-                        per_worker=s.rounds_per_worker, setup=setup)
+    return setup, block
+
+
+def task_bench(ctx: RunContext, out: Outcome) -> None:
+    """The training step and its BLAS floor at several sizes: every case held by every worker, the cases' rounds
+    interleaved (each round visits every case), a fixed number of rounds spread over `generations` worker
+    processes; what the first round computed verified."""
+    s = ctx.settings
+    cases = bench_cases(ctx, scaling_cases(s))
+    checked: dict[str, dict[str, dict]] = {case: {} for case in cases}
+    setup, block = bench_requests(ctx, cases, checked)
+    rounds = run_rounds(ctx, "bench", out, list(cases), block, rounds=s.bench_rounds,
+                        per_worker=s.per_worker(s.bench_rounds), setup=setup)
     for case, c in cases.items():
-        out.rows += round_rows("bench", case, rounds[case], {"step_time": "step_time", "blas_time": "blas_time"},
-                               costs=("step_time",))
-        out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, "", rounds[case].stopped_because))
+        out.rows += round_rows("bench", case, rounds[case], {"step_time": "step_time", "blas_time": "blas_time",
+                                                             "gc_time": "gc_time"}, costs=("step_time",))
+        out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, ""))
         out.rows.append(Row("all", "bench", case, "steps", "", c["warmup"] + c["inner"], "",
                             f"{c['warmup']} untimed + {c['inner']} timed steps per round, from the same parameters"))
         out.rows.append(Row("all", "bench", case, "flops", "", c["flops"], "FLOP"))

@@ -33,7 +33,8 @@ def task_perceptron(ctx: RunContext, out: Outcome) -> None:
         first.setdefault(who, float(got["first_time"]) / s.perceptron_epochs)
         return {"epoch_time": float(np.median(got["times"])) / s.perceptron_epochs}
 
-    rounds = run_rounds(ctx, "perceptron", out, ["AND"], block, ["epoch_time"], per_worker=s.rounds_per_worker)
+    rounds = run_rounds(ctx, "perceptron", out, ["AND"], block, rounds=s.perceptron_rounds,
+                        per_worker=s.per_worker(s.perceptron_rounds))
     out.rows += round_rows("perceptron", "AND", rounds["AND"], {"epoch_time": "epoch_time"}, costs=("epoch_time",))
     for who, t in first.items():
         out.rows.append(Row(lang_variant(who)[0], "perceptron", "AND", "first_epoch_time", "", t, "s",

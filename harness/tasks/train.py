@@ -11,8 +11,9 @@ from .. import inputs as mk
 from ..interchange import write_arrays
 from ..parity import RUN_TRAIN_TOL, need, verify
 from ..results import Row, series
-from ..rounds import Outcome, round_rows, run_rounds
-from ..settings import WARMUP_STEPS, lang_variant
+from ..rounds import Outcome, run_rounds
+from ..settings import lang_variant
+from ..steps import StepTimes, step_rows
 from .context import RunContext, eval_iterations, step_estimate, time_limit
 
 
@@ -31,7 +32,9 @@ def train_chunks(iters: int, chunk: int, eval_every: int) -> list[tuple[int, int
 def task_train(ctx: RunContext, out: Outcome) -> None:
     """The book's training run, every language in step, chunk by chunk: each round every language runs the same
     chunk of steps (its network kept in its worker), in a shuffled order. The run is handed to new worker
-    processes (train_generations of them) on the way: the old one returns the parameters, the new one continues."""
+    processes (train_generations of them) on the way: the old one returns the parameters, the new one continues.
+    Every step's time is kept, with the worker process that made it and, where the language counts it (Julia), the
+    part its garbage collector took."""
     s = ctx.settings
     folder = ctx.run_dir / "inputs" / "train"
     params = mk.net_params(ctx.seed, s.hidden)
@@ -41,7 +44,9 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     case = f"hidden={s.hidden} batch={s.batch}"
     step = step_estimate(s.batch, s.hidden)
     walls = {who: 0.0 for who in out.running()}
-    got = {who: {"loss": [], "step_times": [], "train_acc": [], "test_acc": []} for who in out.running()}
+    got = {who: {"loss": [], "step_times": [], "gc_times": [], "train_acc": [], "test_acc": [], "worker": []}
+           for who in out.running()}
+    faults: dict[str, float] = {}  # minor page faults during the steps, where the language counts them (Julia)
     reached: dict[str, dict] = {}  # the parameters each participant's last worker handed back
 
     def setup(who: str, r: int) -> None:
@@ -67,32 +72,45 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
                                                         "variant": variant},
                                   timeout=time_limit(steps * step + (5.0 if evaluate else 0.0)))
         need(who, "train_steps", res.arrays, {"loss": (steps,), "step_times": (steps,),
+                                              **({"gc_times": (steps,)} if "gc_times" in res.arrays else {}),
                                               **({"train_acc": (), "test_acc": ()} if evaluate else {})})
         walls[who] += res.wall
-        for k in got[who]:
+        mine = got[who]
+        mine["worker"].append(np.full(steps, ctx.workers.serial(lang)))
+        mine["gc_times"].append(res.arrays.get("gc_times", np.full(steps, np.nan)))
+        if "page_faults" in res.arrays:
+            faults[who] = faults.get(who, 0.0) + float(res.arrays["page_faults"])
+        for k in ("loss", "step_times", "train_acc", "test_acc"):
             if k in res.arrays:
-                got[who][k].append(np.atleast_1d(res.arrays[k]))
-        steady = res.arrays["step_times"][max(0, WARMUP_STEPS - first):]
-        return {"step_time_round": float(np.median(steady))} if steady.size else {}
+                mine[k].append(np.atleast_1d(res.arrays[k]))
+        return {}
 
     per_worker = -(-len(chunks) // s.train_generations)
-    rounds = run_rounds(ctx, "train", out, [case], block, ["step_time_round"], rounds=len(chunks),
-                        per_worker=per_worker, setup=setup, teardown=teardown)[case]
-    checked = {}
+    run_rounds(ctx, "train", out, [case], block, rounds=len(chunks), per_worker=per_worker, setup=setup,
+               teardown=teardown)
+    checked, timing = {}, {}
     evals = eval_iterations(s.iters, s.eval_every)
     for who in out.running():
         lang, variant = lang_variant(who)
-        result = {k: np.concatenate(v) for k, v in got[who].items()}
-        checked[who] = {**result, **reached[who]}
+        result = {k: np.concatenate(v) if v else np.array([]) for k, v in got[who].items()}
+        checked[who] = {**{k: result[k] for k in ("loss", "test_acc")}, **reached[who]}
+        timing[who] = StepTimes(result["step_times"], result["gc_times"], result["worker"])
         out.rows += series(lang, "train", case, "loss", result["loss"], variant=variant)
         out.rows += series(lang, "train", case, "step_time", result["step_times"], "s", variant=variant)
+        out.rows += series(lang, "train", case, "step_worker", result["worker"], variant=variant)
+        if np.isfinite(result["gc_times"]).any():
+            out.rows += series(lang, "train", case, "gc_time", result["gc_times"], "s", variant=variant)
         out.rows += [Row(lang, "train", case, "train_acc", it, float(a), variant=variant)
                      for it, a in zip(evals, result["train_acc"])]
         out.rows += [Row(lang, "train", case, "test_acc", it, float(a), variant=variant)
                      for it, a in zip(evals, result["test_acc"])]
+        if who in faults:
+            out.rows.append(Row(lang, "train", case, "page_faults_per_step", "", faults[who] / s.iters, "",
+                                "minor page faults during the steps (new memory the kernel maps and zeroes), per "
+                                "step, counted by the language", variant))
         out.rows.append(Row(lang, "train", case, "wall_time", "", walls[who], "s",
                             "every request of the run: loading, training, evaluation, hand-overs", variant))
-    out.rows += round_rows("train", case, rounds, {"step_time_round": "step_time"}, costs=("step_time_round",))
+    out.rows += step_rows("train", case, timing)
     verify(out, "train", case, checked, ["loss", *PARAM_NAMES, "test_acc"], RUN_TRAIN_TOL)
 
 

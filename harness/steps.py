@@ -1,0 +1,76 @@
+"""The training run's steps, as the estimates see them: every step's time, its garbage collector's part and the
+worker process that made it (StepTimes), and their rows for the results table: the amortized and the typical step
+with their ratios, the GC time, the cost of the abstraction (step_rows). docs/measurement.md has the reasoning."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .results import Row
+from .rounds import estimate_rows
+from .settings import WARMUP_STEPS, lang_variant, part, reference
+from .stats import Estimate, difference, outlier_count, over_generations, quiet, ratio
+
+
+@dataclass
+class StepTimes:
+    """Every step of a participant's training run: its time, the part its language's garbage collector took (NaN
+    where the language does not count it) and the worker process (generation) that made it."""
+    times: np.ndarray
+    gc: np.ndarray
+    workers: np.ndarray
+
+    def kept(self) -> np.ndarray:
+        """The steps the estimates use: all but each worker process's first WARMUP_STEPS (compilation and cold
+        caches, which a user pays once per process: the start-up task measures the first call)."""
+        keep = np.ones(self.times.size, dtype=bool)
+        for w in np.unique(self.workers):
+            keep[np.flatnonzero(self.workers == w)[:WARMUP_STEPS]] = False
+        return keep & np.isfinite(self.times)
+
+    def per_generation(self, kind: str) -> dict[int, float]:
+        """Per worker process: the `amortized` step (the mean of its steps: what they cost in all, divided by their
+        number; the headline), the `typical` step (one step's quiet cost) or the `gc` time per step."""
+        keep = self.kept()
+        gc = np.where(np.isfinite(self.gc), self.gc, 0.0)
+        within = {"typical": lambda k: quiet(self.times[k]), "amortized": lambda k: float(self.times[k].mean()),
+                  "gc": lambda k: float(gc[k].mean())}[kind]
+        return {int(w): within(keep & (self.workers == w)) for w in np.unique(self.workers[keep])}
+
+    def estimate(self, kind: str) -> Estimate:
+        keep = self.kept()
+        typical = float(np.median(self.times[keep])) if keep.any() else float("nan")
+        return over_generations(list(self.per_generation(kind).values()), int(keep.sum()),
+                                outlier_count(self.times[keep], typical), log=kind != "gc")
+
+
+STEP_KINDS = {"amortized": "step_time", "typical": "step_time_typical"}
+
+
+def step_rows(task: str, case: str, timing: dict[str, StepTimes]) -> list[Row]:
+    """Per participant: the amortized step (step_time: the headline) and the typical step, each with its ratio to
+    Python's same variant paired by worker generation; the GC time per step where it was counted; and the cost of
+    the abstraction (layered minus fused) on the amortized step."""
+    rows = []
+    for who, st in timing.items():
+        lang, variant = lang_variant(who)
+        ref = timing.get(reference(who))
+        for kind, name in STEP_KINDS.items():
+            rows += estimate_rows(who, task, case, f"{name}_estimate", st.estimate(kind), "s")
+            if ref is not None and who != reference(who):
+                rows += estimate_rows(who, task, case, f"{name}_ratio",
+                                      ratio(st.per_generation(kind), ref.per_generation(kind), int(st.kept().sum())),
+                                      "")
+        if np.isfinite(st.gc).any():
+            rows += estimate_rows(who, task, case, "gc_time_estimate", st.estimate("gc"), "s",
+                                  "the garbage collector's time per step, counted by the language")
+        fused = timing.get(part(lang, "fused"))
+        if variant == "layers" and fused is not None:
+            lay_g, fus_g = st.per_generation("amortized"), fused.per_generation("amortized")
+            rows += estimate_rows(who, task, case, "step_time_abstraction", difference(lay_g, fus_g), "s",
+                                  "layered minus fused, paired by worker generation")
+            rows += estimate_rows(who, task, case, "step_time_abstraction_share",
+                                  difference(lay_g, fus_g, relative=True), "",
+                                  "(layered minus fused) / layered, paired by worker generation")
+    return rows

@@ -1,0 +1,173 @@
+"""Which estimator of a ratio reproduces from run to run: computed from the raw rows that runs already stored.
+
+    .venv/bin/python scripts/estimators.py RUN_DIR RUN_DIR RUN_DIR [...]
+
+For every language and variant (ratio to Python's same variant) it computes several estimators of the training
+step's ratio, from the per-step times of the training run, and of the bench steps' ratios, from the per-round
+block times, in each run; then, per estimator, how far apart the runs land (the spread: largest over smallest
+estimate, minus one) and how many quantities stay within 5%. It prints markdown tables (docs/measurement.md keeps
+one). Nothing is measured: it reads results.csv (or results.csv.gz) only.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness.readout import load_run  # noqa: E402
+
+BLOCK = 25  # steps per block of the training run, for the block estimators (a quick run's chunk)
+
+
+def blocks(x: np.ndarray, size: int = BLOCK) -> np.ndarray:
+    """The means of consecutive blocks of `size` values (a last, shorter block left out)."""
+    n = x.size // size
+    return x[: n * size].reshape(n, size).mean(axis=1)
+
+
+# each estimator: per-step times (or per-round block times) -> one number per participant
+STEP_ESTIMATORS = {
+    "minimum": lambda x: np.min(x),
+    "5th percentile": lambda x: np.percentile(x, 5),
+    "10th percentile": lambda x: np.percentile(x, 10),
+    "median": lambda x: np.median(x),
+    "mean (the summed time)": lambda x: np.mean(x),
+    "mean of the fastest half": lambda x: np.mean(np.sort(x)[: x.size // 2]),
+    f"lowest {BLOCK}-step block mean": lambda x: np.min(blocks(x)),
+    f"10th percentile of {BLOCK}-step block means": lambda x: np.percentile(blocks(x), 10),
+    f"25th percentile of {BLOCK}-step block means": lambda x: np.percentile(blocks(x), 25),
+    f"median of {BLOCK}-step block means": lambda x: np.median(blocks(x)),
+}
+ROUND_ESTIMATORS = {
+    "minimum over rounds": lambda x: np.min(x),
+    "10th percentile of rounds": lambda x: np.percentile(x, 10),
+    "25th percentile of rounds": lambda x: np.percentile(x, 25),
+    "median of rounds": lambda x: np.median(x),
+    "mean of rounds": lambda x: np.mean(x),
+}
+
+
+def per_generation(x: np.ndarray, gens: np.ndarray, f) -> dict[int, float]:
+    return {int(g): f(x[gens == g]) for g in np.unique(gens) if (gens == g).sum() >= 3}
+
+
+def generation_ratio(mine, mine_g, ref, ref_g, f) -> float:
+    """The geometric mean over worker generations of f's ratio within each (the harness's way)."""
+    a, b = per_generation(mine, mine_g, f), per_generation(ref, ref_g, f)
+    r = [a[g] / b[g] for g in a if g in b]
+    return float(np.exp(np.mean(np.log(r)))) if r else float("nan")
+
+
+def step_generations(df: pd.DataFrame, lang: str, variant: str, case: str, n: int) -> np.ndarray:
+    """The worker generation of each of the n steps: recorded per step (step_worker), or from the rounds' workers
+    and the chunk length of the run's settings."""
+    g = raw(df, lang, variant, "train", case, "step_worker")
+    if g.size == n:
+        return g
+    chunk = int(df[(df.task == "settings") & (df.metric == "train_chunk")].value.iloc[0])
+    rw = raw(df, lang, variant, "train", case, "round_worker")
+    return rw[np.minimum(np.arange(n) // chunk, rw.size - 1)]
+
+
+def participants(df: pd.DataFrame, task: str, metric: str) -> list[tuple[str, str]]:
+    sel = df[(df.task == task) & (df.metric == metric) & (df.lang != "all")]
+    return sorted(set(zip(sel.lang, sel.variant)))
+
+
+def raw(df: pd.DataFrame, lang: str, variant: str, task: str, case: str, metric: str, skip: int = 0) -> np.ndarray:
+    sel = df[(df.lang == lang) & (df.variant == variant) & (df.task == task) & (df.case == case)
+             & (df.metric == metric)]
+    idx = pd.to_numeric(sel["index"], errors="coerce")
+    x = sel.loc[idx >= skip, "value"].to_numpy(dtype=float)
+    return x[np.isfinite(x)]
+
+
+def reported(df: pd.DataFrame, lang: str, variant: str, task: str, case: str) -> float:
+    """The step_time ratio the run itself wrote (index `estimate`; `median` in runs from before the generations)."""
+    rep = df[(df.lang == lang) & (df.variant == variant) & (df.task == task) & (df.case == case)
+             & (df.metric == "step_time_ratio") & df["index"].astype(str).isin(["estimate", "median"])]
+    return float(rep.value.iloc[0]) if len(rep) else float("nan")
+
+
+def ratios(df: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """(quantity, estimator) -> ratio, for one run."""
+    out = {}
+    train_case = next(iter(df.loc[(df.task == "train") & (df.metric == "step_time"), "case"]), None)
+    if train_case is not None:
+        for lang, variant in participants(df, "train", "step_time"):
+            if lang == "python":
+                continue
+            mine = raw(df, lang, variant, "train", train_case, "step_time")
+            ref = raw(df, "python", variant, "train", train_case, "step_time")
+            mg, rg = (step_generations(df, w, variant, train_case, x.size) for w, x in ((lang, mine), ("python", ref)))
+            for name, f in STEP_ESTIMATORS.items():
+                out[(f"train {lang} {variant}", name)] = f(mine[10:]) / f(ref[10:])
+            for name in ("10th percentile", f"10th percentile of {BLOCK}-step block means", "mean (the summed time)"):
+                out[(f"train {lang} {variant}", f"{name}, per generation")] = generation_ratio(
+                    mine[10:], mg[10:], ref[10:], rg[10:], STEP_ESTIMATORS[name])
+            # the project's own headline: the median of per-round ratios, as the run reported it
+            chunk = int(df[(df.task == "settings") & (df.metric == "train_chunk")].value.iloc[0])
+            n = min(mine.size, ref.size) // chunk * chunk
+            per_round = (mine[:n].reshape(-1, chunk).mean(axis=1) / ref[:n].reshape(-1, chunk).mean(axis=1))[1:]
+            out[(f"train {lang} {variant}", "mean of paired per-round ratios of chunk means")] = per_round.mean()
+            out[(f"train {lang} {variant}", "median of paired per-round ratios of chunk means")] = np.median(per_round)
+            rep = reported(df, lang, variant, "train", train_case)
+            if np.isfinite(rep):
+                out[(f"train {lang} {variant}", "as the run reported it")] = rep
+    for case in df.loc[(df.task == "bench") & (df.metric == "step_time"), "case"].unique():
+        for lang, variant in participants(df, "bench", "step_time"):
+            if lang == "python":
+                continue
+            mine = raw(df, lang, variant, "bench", case, "step_time")
+            ref = raw(df, "python", variant, "bench", case, "step_time")
+            if not (mine.size and ref.size):
+                continue
+            for name, f in ROUND_ESTIMATORS.items():
+                out[(f"bench {case} {lang} {variant}", name)] = f(mine) / f(ref)
+            mg = raw(df, lang, variant, "bench", case, "round_worker")
+            rg = raw(df, "python", variant, "bench", case, "round_worker")
+            if mg.size == mine.size and rg.size == ref.size:
+                for name in ("minimum over rounds", "10th percentile of rounds", "median of rounds"):
+                    out[(f"bench {case} {lang} {variant}", f"{name}, per generation")] = generation_ratio(
+                        mine, mg, ref, rg, ROUND_ESTIMATORS[name])
+            rep = reported(df, lang, variant, "bench", case)
+            if np.isfinite(rep):
+                out[(f"bench {case} {lang} {variant}", "as the run reported it")] = rep
+    return out
+
+
+def spread(values: list[float]) -> float:
+    v = np.asarray(values, dtype=float)
+    return float(v.max() / v.min() - 1) if v.size > 1 and np.all(v > 0) else float("nan")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    runs = [ratios(load_run(Path(d))[0]) for d in argv]
+    keys = set.intersection(*[set(r) for r in runs])
+    table = pd.DataFrame([{"quantity": q, "estimator": e, "spread": spread([r[(q, e)] for r in runs]),
+                           **{f"run {i + 1}": r[(q, e)] for i, r in enumerate(runs)}} for q, e in sorted(keys)])
+    for kind in ("train", "bench"):
+        part = table[table.quantity.str.startswith(kind)]
+        if part.empty:
+            continue
+        n = part.quantity.nunique()
+        print(f"\n{kind}: {n} quantities, {len(argv)} runs (spread: largest over smallest, minus one)\n")
+        print("| estimator | largest spread | median spread | within 5% |")
+        print("|---|---|---|---|")
+        summary = part.groupby("estimator").spread.agg(["max", "median", lambda s: (s <= 0.05).mean()])
+        for name, row in summary.sort_values("max").iterrows():
+            print(f"| {name} | {row['max']:.1%} | {row['median']:.1%} | {row.iloc[2]:.0%} |")
+    if "--all" in sys.argv:
+        print()
+        print(table.to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main([a for a in sys.argv[1:] if a != "--all"]))

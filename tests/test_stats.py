@@ -1,0 +1,146 @@
+"""The statistics of a run (harness/stats.py, harness/rounds.py): synthetic measurements whose truth is known."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness.rounds import Rounds
+from harness.runners.base import Found, Runner
+from harness.stats import estimate, over_generations, quiet, ratio, t95
+from harness.steps import StepTimes
+
+FAKE = Path(__file__).with_name("fake_port.py")
+QUIET_STEP, PAUSE, EVERY, CHUNK = 1.0e-3, 3.0e-3, 10, 25  # a 3 ms pause every 10 steps: amortized 1.3 ms
+
+
+def synthetic_run(seed: int, generations: int = 6, steps: int = 400) -> tuple[StepTimes, StepTimes]:
+    """(a language, Python) trained in rounds of CHUNK steps each on a noisy machine. Both cost QUIET_STEP a step
+    (±2% of their own); the language also pauses for PAUSE every EVERY steps (its own cost, which its user pays).
+    The machine adds time to both: a third of the rounds run 20-80% slower throughout (a busy neighbour, seen by
+    every language of the round), and single steps are hit at random."""
+    rng = np.random.default_rng(seed)
+    n = generations * steps
+    busy = np.repeat((rng.random(n // CHUNK + 1) < 1 / 3) * rng.uniform(0.2, 0.8, n // CHUNK + 1), CHUNK)[:n]
+    pause = np.zeros(n)
+    pause[EVERY - 1::EVERY] = PAUSE
+    workers = np.repeat(np.arange(1, generations + 1), steps)
+
+    def times(own_pause):
+        step = QUIET_STEP * (1 + rng.uniform(0, 0.02, n)) + own_pause
+        return step * (1 + busy) + (rng.random(n) < 0.02) * rng.exponential(0.5e-3, n)
+    return (StepTimes(times(pause), np.full(n, np.nan), workers),
+            StepTimes(times(np.zeros(n)), np.full(n, np.nan), workers))
+
+
+def test_the_amortized_step_counts_the_programs_pauses_and_the_pairing_cancels_the_machines_noise():
+    true = (QUIET_STEP * 1.01 + PAUSE / EVERY) / (QUIET_STEP * 1.01)  # the amortized ratio, 1.297
+    for seed in range(5):
+        lang, python = synthetic_run(seed)
+        amortized = ratio(lang.per_generation("amortized"), python.per_generation("amortized"))
+        assert amortized.value == pytest.approx(true, rel=0.03), "the amortized ratio"
+        assert amortized.contains(true) or amortized.half_width < 0.03
+        # one step's quiet cost misses the pauses: its ratio is about 1
+        typical = ratio(lang.per_generation("typical"), python.per_generation("typical"))
+        assert typical.value < 1.05
+        # the absolute amortized step carries the machine's noise; the ratio, taken per generation, does not
+        assert lang.estimate("amortized").value > 1.1 * (QUIET_STEP * 1.01 + PAUSE / EVERY)
+        assert lang.estimate("amortized").generations == 6
+
+
+def test_a_counted_gc_time_is_reported_per_step_and_warm_up_steps_are_left_out():
+    n = 1200
+    times = np.full(n, 1e-3)
+    gc = np.zeros(n)
+    gc[199::200] = 40e-3
+    times += gc
+    times[::200] = 1.0  # each worker's first step (compilation): left out, as the next 9 are
+    st = StepTimes(times, gc, np.repeat(np.arange(1, 7), n // 6))
+    assert st.kept().sum() == n - 6 * 10
+    assert st.estimate("gc").value == pytest.approx(40e-3 / 190)
+    assert st.estimate("amortized").value == pytest.approx(1e-3 + 40e-3 / 190)
+    assert st.estimate("typical").value == pytest.approx(1e-3)
+
+
+def test_the_quiet_cost_is_the_low_end_of_repeated_measurements():
+    x = np.r_[np.full(18, 1.0), 1.5, 9.0]
+    assert quiet(x) == 1.0 and quiet([2.0]) == 2.0 and np.isnan(quiet([]))
+
+
+def simulated_run(rng, truth: float, generations: int = 6, process: float = 0.03, noise: float = 0.02) -> list[float]:
+    """One run's per-generation estimates: each worker process is off by its own factor (sd `process`), and each
+    generation's estimate carries the machine's leftover noise (sd `noise`)."""
+    return list(truth * np.exp(rng.normal(0, process, generations) + rng.normal(0, noise, generations)))
+
+
+def test_the_confidence_interval_covers_the_truth_and_the_prediction_interval_the_next_run():
+    rng = np.random.default_rng(7)
+    covered = predicted = 0
+    trials = 600
+    for _ in range(trials):
+        this = over_generations(simulated_run(rng, 1.7))
+        following = over_generations(simulated_run(rng, 1.7))
+        covered += this.contains(1.7)
+        predicted += this.predicts(following.value)
+        assert this.pred_low < this.low < this.value < this.high < this.pred_high
+    assert 0.92 <= covered / trials <= 0.98
+    assert 0.92 <= predicted / trials <= 0.98
+
+
+def test_ratios_and_differences_are_paired_by_generation():
+    """A drifting machine slows every language of a generation alike: the ratio, taken per generation, is sharp."""
+    rng = np.random.default_rng(3)
+    drift = np.exp(rng.uniform(0, np.log(2), 6))  # each generation 1-2x slower than the quietest
+    ref = {g + 1: 1e-3 * d * np.exp(rng.normal(0, 0.01)) for g, d in enumerate(drift)}
+    lang = {g + 1: 1.7e-3 * d * np.exp(rng.normal(0, 0.01)) for g, d in enumerate(drift)}
+    paired = ratio(lang, ref, 60)
+    assert paired.value == pytest.approx(1.7, rel=0.02) and paired.half_width < 0.02
+    assert over_generations(list(lang.values())).half_width > 5 * paired.half_width
+
+
+def test_rounds_give_the_median_per_generation_and_ratios_paired_within_rounds():
+    rounds = Rounds()
+    rng = np.random.default_rng(1)
+    for r in range(24):
+        machine = np.exp(rng.uniform(0, np.log(2)))  # every round on a machine 1-2x slower: both alike
+        rounds.add("python", r, 0, 1 + r // 4, {"step_time": 1e-3 * machine})
+        rounds.add("julia", r, 1, 1 + r // 4, {"step_time": 1.2e-3 * machine * (3.0 if r % 8 == 5 else 1.0)})
+    est = rounds.ratio("julia", "step_time")
+    assert est.value == pytest.approx(1.2) and est.generations == 6 and est.rounds == 24
+    assert rounds.estimate("python", "step_time").generations == 6
+    cost = rounds.difference("python", "julia", "step_time", relative=True)  # (julia - python) / julia
+    assert cost.value == pytest.approx(1 - 1 / 1.2)
+
+
+def test_one_generation_gives_no_interval_and_t_is_students():
+    est = estimate([1.0, 1.1, 0.9], [1, 1, 1])
+    assert est.generations == 1 and np.isnan(est.low) and np.isnan(est.pred_high)
+    assert t95(1) == pytest.approx(12.706) and t95(5) == pytest.approx(2.571) and t95(200) == pytest.approx(1.972)
+
+
+class SlowStart(Runner):
+    """tests/fake_port.py, started after a delay of its own."""
+
+    def __init__(self, name: str, delay_ms: int):
+        self.name, self.delay_ms = name, delay_ms
+
+    def find(self):
+        return Found(sys.executable, "test")
+
+    def command(self, found, arg):
+        return [found.exe, str(FAKE), f"start-{self.delay_ms}", str(arg)]
+
+
+def test_start_up_timing_tells_apart_ports_whose_start_differs_by_10_ms():
+    """Timed with a blocking wait, two ports 10 ms apart are 10 ms apart (a polling wait adds up to 50 ms)."""
+    fast, slow = SlowStart("fast", 0), SlowStart("slow", 10)
+    walls = {"fast": [], "slow": []}
+    for _ in range(10):
+        for runner in (fast, slow):
+            result = runner.run("noop", timeout=60)
+            walls[runner.name].append(result.wall)
+            assert result.cpu_user + result.cpu_system > 0
+    difference = np.median(walls["slow"]) - np.median(walls["fast"])
+    assert 0.006 < difference < 0.014, f"{difference * 1e3:.1f} ms"
