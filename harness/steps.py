@@ -20,6 +20,7 @@ class StepTimes:
     times: np.ndarray
     gc: np.ndarray
     workers: np.ndarray
+    faults: np.ndarray | None = None  # minor page faults per step, where the language counts them (NaN elsewhere)
 
     def kept(self) -> np.ndarray:
         """The steps the estimates use: all but each worker process's first WARMUP_STEPS (compilation and cold
@@ -34,15 +35,16 @@ class StepTimes:
         number; the headline), the `typical` step (one step's quiet cost) or the `gc` time per step."""
         keep = self.kept()
         gc = np.where(np.isfinite(self.gc), self.gc, 0.0)
+        faults = self.faults if self.faults is not None else np.full(self.times.size, np.nan)
         within = {"typical": lambda k: quiet(self.times[k]), "amortized": lambda k: float(self.times[k].mean()),
-                  "gc": lambda k: float(gc[k].mean())}[kind]
+                  "gc": lambda k: float(gc[k].mean()), "faults": lambda k: float(faults[k].mean())}[kind]
         return {int(w): within(keep & (self.workers == w)) for w in np.unique(self.workers[keep])}
 
     def estimate(self, kind: str) -> Estimate:
         keep = self.kept()
         typical = float(np.median(self.times[keep])) if keep.any() else float("nan")
         return over_generations(list(self.per_generation(kind).values()), int(keep.sum()),
-                                outlier_count(self.times[keep], typical), log=kind != "gc")
+                                outlier_count(self.times[keep], typical), log=kind not in ("gc", "faults"))
 
 
 STEP_KINDS = {"amortized": "step_time", "typical": "step_time_typical"}
@@ -65,6 +67,10 @@ def step_rows(task: str, case: str, timing: dict[str, StepTimes]) -> list[Row]:
         if np.isfinite(st.gc).any():
             rows += estimate_rows(who, task, case, "gc_time_estimate", st.estimate("gc"), "s",
                                   "the garbage collector's time per step, counted by the language")
+        if st.faults is not None and np.isfinite(st.faults).any():
+            rows += estimate_rows(who, task, case, "page_faults_estimate", st.estimate("faults"), "",
+                                  "minor page faults per step (new memory the kernel maps and zeroes), counted by "
+                                  "the language")
         fused = timing.get(part(lang, "fused"))
         if variant == "layers" and fused is not None:
             lay_g, fus_g = st.per_generation("amortized"), fused.per_generation("amortized")

@@ -48,8 +48,11 @@ def pauses_cell(df: pd.DataFrame, lang: str, case: str, variant: str, scale: flo
     if not (np.isfinite(amort.value) and np.isfinite(typical.value)):
         return "–"
     gc = estimate(df, lang, "train", case, "gc_time_estimate", variant)
+    faults = estimate(df, lang, "train", case, "page_faults_estimate", variant)
+    counted = ([f"GC {fmt(gc.value * scale, 2)}"] if np.isfinite(gc.value) else []) + (
+        [f"{faults.value:.0f} faults/step"] if np.isfinite(faults.value) else [])
     text = f"{fmt((amort.value - typical.value) * scale, 2)}"
-    return text + (f" (GC {fmt(gc.value * scale, 2)})" if np.isfinite(gc.value) else "")
+    return text + (f" ({', '.join(counted)})" if counted else "")
 
 
 def terminal_table(df: pd.DataFrame, env: dict) -> list[str]:
@@ -88,7 +91,7 @@ def terminal_table(df: pd.DataFrame, env: dict) -> list[str]:
     title = f"Training step, {case}" + (f", {settings.get('iters')} iterations" if settings.get("iters") else "")
     notes = ["step: the amortized step, what the run's steps cost in all divided by their number (the headline: "
              "docs/measurement.md); typical: one step's quiet cost; pauses: the difference (GC: the part Julia's "
-             "collector took, counted by Julia)."]
+             "collector took; faults: minor page faults per step; both counted by Julia)."]
     wide, total = wide_intervals(df)
     if total:
         notes.append(f"{wide} of {total} ratios to Python have a 95% interval wider than ±3% (report: Anomalies).")

@@ -257,15 +257,6 @@ function task_train_begin(config, inputs)
     return Results(), NO_INFO
 end
 
-"""This process's minor page faults so far (getrusage's ru_minflt): each one a page of memory the kernel maps, and
-zeroes, the first time the process touches it. The steps' count tells an allocation that reuses memory from one
-that keeps taking new pages."""
-function minor_faults()
-    usage = zeros(Int64, 18)   # struct rusage: two timevals (4 longs), then 14 longs
-    ccall(:getrusage, Cint, (Cint, Ptr{Int64}), 0, usage)   # RUSAGE_SELF
-    return usage[9]            # ru_minflt
-end
-
 "Steps first+1 .. first+steps of the held training run (first is 0-based); the accuracies too with evaluate 1."
 function task_train_steps(config, inputs)
     s = held_train(config)
@@ -273,13 +264,10 @@ function task_train_steps(config, inputs)
     iters = size(s.data.batches, 2)
     (first == s.done[] && steps >= 1 && first + steps <= iters) ||
         throw(TaskError("steps $first..$(first + steps - 1) do not follow the $(s.done[]) done (of $iters)"))
-    faults = minor_faults()
-    losses, step_times, gc_times = Base.invokelatest(train_steps, s.net, s.data.x_train, s.data.t_train,
-                                                     view(s.data.batches, :, first+1:first+steps), s.lr)
-    faults = minor_faults() - faults
+    losses, step_times, gc_times, faults = Base.invokelatest(train_steps, s.net, s.data.x_train, s.data.t_train,
+                                                             view(s.data.batches, :, first+1:first+steps), s.lr)
     s.done[] += steps
-    out = Results("loss" => losses, "step_times" => step_times, "gc_times" => gc_times,
-                  "page_faults" => Float64(faults))
+    out = Results("loss" => losses, "step_times" => step_times, "gc_times" => gc_times, "page_faults" => faults)
     if get(config, "evaluate", "0") == "1"
         out["train_acc"] = accuracy(s.net, s.data.x_train, s.data.t_train)
         out["test_acc"] = accuracy(s.net, s.data.x_test, s.data.t_test)

@@ -57,8 +57,10 @@ def test_a_counted_gc_time_is_reported_per_step_and_warm_up_steps_are_left_out()
     gc[199::200] = 40e-3
     times += gc
     times[::200] = 1.0  # each worker's first step (compilation): left out, as the next 9 are
-    st = StepTimes(times, gc, np.repeat(np.arange(1, 7), n // 6))
+    faults = np.where(np.arange(n) % 2 == 0, 300.0, 0.0)  # every other step takes 300 new pages
+    st = StepTimes(times, gc, np.repeat(np.arange(1, 7), n // 6), faults)
     assert st.kept().sum() == n - 6 * 10
+    assert st.estimate("faults").value == pytest.approx(150)
     assert st.estimate("gc").value == pytest.approx(40e-3 / 190)
     assert st.estimate("amortized").value == pytest.approx(1e-3 + 40e-3 / 190)
     assert st.estimate("typical").value == pytest.approx(1e-3)

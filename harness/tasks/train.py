@@ -44,9 +44,8 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     case = f"hidden={s.hidden} batch={s.batch}"
     step = step_estimate(s.batch, s.hidden)
     walls = {who: 0.0 for who in out.running()}
-    got = {who: {"loss": [], "step_times": [], "gc_times": [], "train_acc": [], "test_acc": [], "worker": []}
-           for who in out.running()}
-    faults: dict[str, float] = {}  # minor page faults during the steps, where the language counts them (Julia)
+    got = {who: {"loss": [], "step_times": [], "gc_times": [], "page_faults": [], "train_acc": [], "test_acc": [],
+                 "worker": []} for who in out.running()}
     reached: dict[str, dict] = {}  # the parameters each participant's last worker handed back
 
     def setup(who: str, r: int) -> None:
@@ -72,14 +71,13 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
                                                         "variant": variant},
                                   timeout=time_limit(steps * step + (5.0 if evaluate else 0.0)))
         need(who, "train_steps", res.arrays, {"loss": (steps,), "step_times": (steps,),
-                                              **({"gc_times": (steps,)} if "gc_times" in res.arrays else {}),
+                                              **{k: (steps,) for k in ("gc_times", "page_faults") if k in res.arrays},
                                               **({"train_acc": (), "test_acc": ()} if evaluate else {})})
         walls[who] += res.wall
         mine = got[who]
         mine["worker"].append(np.full(steps, ctx.workers.serial(lang)))
-        mine["gc_times"].append(res.arrays.get("gc_times", np.full(steps, np.nan)))
-        if "page_faults" in res.arrays:
-            faults[who] = faults.get(who, 0.0) + float(res.arrays["page_faults"])
+        for k in ("gc_times", "page_faults"):  # where the language counts them (Julia)
+            mine[k].append(res.arrays.get(k, np.full(steps, np.nan)))
         for k in ("loss", "step_times", "train_acc", "test_acc"):
             if k in res.arrays:
                 mine[k].append(np.atleast_1d(res.arrays[k]))
@@ -94,20 +92,18 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         lang, variant = lang_variant(who)
         result = {k: np.concatenate(v) if v else np.array([]) for k, v in got[who].items()}
         checked[who] = {**{k: result[k] for k in ("loss", "test_acc")}, **reached[who]}
-        timing[who] = StepTimes(result["step_times"], result["gc_times"], result["worker"])
+        timing[who] = StepTimes(result["step_times"], result["gc_times"], result["worker"], result["page_faults"])
         out.rows += series(lang, "train", case, "loss", result["loss"], variant=variant)
         out.rows += series(lang, "train", case, "step_time", result["step_times"], "s", variant=variant)
         out.rows += series(lang, "train", case, "step_worker", result["worker"], variant=variant)
         if np.isfinite(result["gc_times"]).any():
             out.rows += series(lang, "train", case, "gc_time", result["gc_times"], "s", variant=variant)
+        if np.isfinite(result["page_faults"]).any():
+            out.rows += series(lang, "train", case, "page_faults", result["page_faults"], variant=variant)
         out.rows += [Row(lang, "train", case, "train_acc", it, float(a), variant=variant)
                      for it, a in zip(evals, result["train_acc"])]
         out.rows += [Row(lang, "train", case, "test_acc", it, float(a), variant=variant)
                      for it, a in zip(evals, result["test_acc"])]
-        if who in faults:
-            out.rows.append(Row(lang, "train", case, "page_faults_per_step", "", faults[who] / s.iters, "",
-                                "minor page faults during the steps (new memory the kernel maps and zeroes), per "
-                                "step, counted by the language", variant))
         out.rows.append(Row(lang, "train", case, "wall_time", "", walls[who], "s",
                             "every request of the run: loading, training, evaluation, hand-overs", variant))
     out.rows += step_rows("train", case, timing)
