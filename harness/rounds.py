@@ -6,11 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+import numpy as np
+
 from .results import Row
 from .runners import PortError
 from .schedule import round_order
 from .settings import lang_variant, part, reference
-from .stats import Estimate, estimate, generation_values, over_generations, paired_rounds
+from .stats import (
+    Estimate,
+    difference,
+    estimate,
+    generation_values,
+    outlier_count,
+    over_generations,
+    quiet_with_gc,
+    ratio,
+)
 from .workers import WorkerFailure
 
 if TYPE_CHECKING:  # the context holds the workers the rounds go through; only its type is needed here
@@ -61,6 +72,7 @@ class Rounds:
     positions: dict[str, dict[int, int]] = field(default_factory=dict)
     workers: dict[str, dict[int, int]] = field(default_factory=dict)
     count: int = 0
+    gc: dict[str, str] = field(default_factory=dict)  # a quantity -> the quantity holding its GC part, if counted
 
     def add(self, lang: str, round_no: int, position: int, worker: int, measured: dict[str, float]) -> None:
         for q, v in measured.items():
@@ -73,27 +85,35 @@ class Rounds:
         return list(vals.values()), [self.workers[who][r] for r in vals]
 
     def per_generation(self, who: str, q: str) -> dict[int, float]:
-        """The median of the quantity's rounds in each of the participant's worker processes."""
-        return generation_values(*self._series(who, q))
+        """The quiet cost of the quantity (stats.quiet: the low end of its rounds) in each of the participant's
+        worker processes; where the language counted its garbage collector's part, that part's mean added
+        (stats.quiet_with_gc)."""
+        vals = self.values.get(who, {}).get(q, {})
+        gcs = self.values.get(who, {}).get(self.gc.get(q, ""), {})
+        if not gcs:
+            return generation_values(*self._series(who, q))
+        by_worker: dict[int, list[int]] = {}
+        for r in vals:
+            by_worker.setdefault(self.workers[who][r], []).append(r)
+        return {w: quiet_with_gc([vals[r] for r in rs], [gcs.get(r, 0.0) for r in rs]) for w, rs in by_worker.items()}
 
     def estimate(self, who: str, q: str) -> Estimate:
-        return estimate(*self._series(who, q))
+        vals, gens = self._series(who, q)
+        if not self.values.get(who, {}).get(self.gc.get(q, "")):
+            return estimate(vals, gens)
+        return over_generations(list(self.per_generation(who, q).values()), len(vals),
+                                outlier_count(vals, float(np.median(vals))))
 
     def ratio(self, who: str, q: str) -> Estimate:
-        """The participant's ratio to Python's same variant: taken within each round, the median per worker
-        generation, the geometric mean over generations."""
-        mine = self.values.get(who, {}).get(q, {})
-        per = paired_rounds(mine, self.values.get(reference(who), {}).get(q, {}), self.workers.get(who, {}),
-                            lambda a, b: a / b)
-        return over_generations(list(per.values()), len(mine))
+        """The participant's ratio to Python's same variant, paired by worker generation (both measured in the same
+        rounds by processes replaced together): the geometric mean of the generations' ratios."""
+        return ratio(self.per_generation(who, q), self.per_generation(reference(who), q),
+                     len(self.values.get(who, {}).get(q, {})))
 
     def difference(self, who: str, base: str, q: str, relative: bool = False) -> Estimate:
-        """base - who (relative: divided by base), taken within each round, the median per generation: the cost
-        of base over who."""
-        theirs = self.values.get(base, {}).get(q, {})
-        per = paired_rounds(self.values.get(who, {}).get(q, {}), theirs, self.workers.get(base, {}),
-                            (lambda a, b: (b - a) / b) if relative else (lambda a, b: b - a))
-        return over_generations(list(per.values()), len(theirs), log=False)
+        """base - who (relative: divided by base), paired by generation: the cost of base over who."""
+        return difference(self.per_generation(base, q), self.per_generation(who, q), relative,
+                          len(self.values.get(base, {}).get(q, {})))
 
 
 def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],

@@ -11,8 +11,8 @@ Within a generation:
 - a training step's *amortized* cost is the mean of its steps (everything the program pays, its pauses included;
   the headline), its *typical* cost the quiet cost of one step (`quiet`: the low end of repeated measurements,
   since the machine only ever adds time);
-- a block measured in rounds (bench, perceptron) gives the median of its rounds, and its ratio to Python the
-  median of the per-round ratios (paired within rounds).
+- a block measured in rounds (a bench case, the perceptron epoch, ten steps or more each) gives its quiet cost,
+  the low end of its rounds: the machine only ever adds time.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 CONFIDENCE = 0.95
-QUIET_QUANTILE = 10  # percent: a step's quiet cost is the 10th percentile of its repeated measurements
+QUIET_QUANTILE = 10  # percent: the quiet cost is the 10th percentile of repeated measurements
 PAUSE_FACTOR = 3.0  # a step more than 3x its generation's typical step is a pause
 WIDE = 0.03  # an interval wider than ±3% of its estimate is counted (and listed) as wide
 
@@ -75,11 +75,20 @@ NO_ESTIMATE = Estimate(float("nan"), float("nan"), float("nan"), 0)
 
 
 def quiet(values) -> float:
-    """The cost of one step on a quiet machine, from repeated measurements of it: their 10th percentile
-    (interpolated)."""
+    """The cost of a step or a block on a quiet machine, from repeated measurements of it: their 10th percentile
+    (interpolated; close to the minimum of a few)."""
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x)]
     return float(np.percentile(x, QUIET_QUANTILE)) if x.size else float("nan")
+
+
+def quiet_with_gc(values, gc) -> float:
+    """The quiet cost of blocks whose garbage collector's time the language counted: the quiet cost of the time
+    outside the collector, plus the collector's mean time per block (the program's own cost stays in; the
+    machine's noise stays out)."""
+    t, g = np.asarray(values, dtype=np.float64), np.asarray(gc, dtype=np.float64)
+    g = np.where(np.isfinite(g), g, 0.0)
+    return quiet(t - g) + float(g.mean()) if t.size else float("nan")
 
 
 def over_generations(per_generation, rounds: int = 0, outliers: int = 0, log: bool = True) -> Estimate:
@@ -116,9 +125,9 @@ def outlier_count(values, typical: float) -> int:
     return int(np.sum(x > PAUSE_FACTOR * typical)) if typical > 0 else 0
 
 
-def estimate(values, generations, within: Callable[[np.ndarray], float] = np.median) -> Estimate:
-    """A quantity's estimate from its measurements and the generation of each: `within` each generation (the
-    median of its rounds by default), then over_generations."""
+def estimate(values, generations, within: Callable[[np.ndarray], float] = quiet) -> Estimate:
+    """A quantity's estimate from its measurements and the generation of each: `within` each generation (the quiet
+    cost, the low end of its rounds, by default), then over_generations."""
     groups = by_generation(values, generations)
     per = [within(v) for v in groups.values()]
     n = sum(v.size for v in groups.values())
@@ -131,7 +140,7 @@ def paired(a: dict[int, float], b: dict[int, float], relation: Callable[[float, 
     return [relation(a[g], b[g]) for g in sorted(a) if g in b and np.isfinite(a[g]) and np.isfinite(b[g]) and b[g] > 0]
 
 
-def generation_values(values, generations, within: Callable[[np.ndarray], float] = np.median) -> dict[int, float]:
+def generation_values(values, generations, within: Callable[[np.ndarray], float] = quiet) -> dict[int, float]:
     return {g: float(within(v)) for g, v in by_generation(values, generations).items() if v.size}
 
 
@@ -146,18 +155,6 @@ def difference(lay: dict[int, float], fused: dict[int, float], relative: bool = 
     cost of the abstraction, its arithmetic mean over generations with its intervals."""
     diff = paired(fused, lay, (lambda f, la: (la - f) / la) if relative else (lambda f, la: la - f))
     return over_generations(diff, rounds, log=False)
-
-
-def paired_rounds(a: dict[int, float], b: dict[int, float], generation: dict[int, int],
-                  relation: Callable[[float, float], float]) -> dict[int, float]:
-    """Per generation, the median over its rounds of relation(a[r], b[r]), for the rounds both measured: a ratio or
-    difference taken within each round (a slow moment of the machine slows both), made robust within the worker
-    process by the median."""
-    per: dict[int, list[float]] = {}
-    for r in a:
-        if r in b and np.isfinite(a[r]) and np.isfinite(b[r]) and b[r] > 0:
-            per.setdefault(generation[r], []).append(relation(a[r], b[r]))
-    return {g: float(np.median(v)) for g, v in per.items()}
 
 
 def flops_per_step(batch: int, hidden: int, n_in: int = 784, n_out: int = 10) -> float:

@@ -1,12 +1,14 @@
 """Which estimator of a ratio reproduces from run to run: computed from the raw rows that runs already stored.
 
-    .venv/bin/python scripts/estimators.py RUN_DIR RUN_DIR RUN_DIR [...]
+    .venv/bin/python scripts/estimators.py RUN_DIR RUN_DIR RUN_DIR [...] [--agreement] [--all]
 
 For every language and variant (ratio to Python's same variant) it computes several estimators of the training
 step's ratio, from the per-step times of the training run, and of the bench steps' ratios, from the per-round
 block times, in each run; then, per estimator, how far apart the runs land (the spread: largest over smallest
 estimate, minus one) and how many quantities stay within 5%. It prints markdown tables (docs/measurement.md keeps
-one). Nothing is measured: it reads results.csv (or results.csv.gz) only.
+one). With --agreement, also the harness's own estimates recomputed from the raw rows by this checkout's code, and
+whether each run's lies inside the others' 95% prediction intervals; with --all, every estimator's value per run.
+Nothing is measured: it reads results.csv (or results.csv.gz) only.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.readout import load_run  # noqa: E402
+from harness.rounds import Rounds  # noqa: E402
+from harness.steps import StepTimes  # noqa: E402
 
 BLOCK = 25  # steps per block of the training run, for the block estimators (a quick run's chunk)
 
@@ -139,6 +143,57 @@ def ratios(df: pd.DataFrame) -> dict[tuple[str, str], float]:
     return out
 
 
+def harness_estimates(df: pd.DataFrame) -> dict[str, object]:
+    """The harness's own estimates (with their prediction intervals), recomputed from the raw rows with the code of
+    this checkout: the training step's amortized ratio, and every bench case's ratio."""
+    out = {}
+    case = next(iter(df.loc[(df.task == "train") & (df.metric == "step_time"), "case"]), None)
+    if case is not None:
+        steps = {}
+        for lang, variant in participants(df, "train", "step_time"):
+            t = raw(df, lang, variant, "train", case, "step_time")
+            steps[(lang, variant)] = StepTimes(t, np.full(t.size, np.nan), step_generations(df, lang, variant, case,
+                                                                                               t.size))
+        from harness.stats import ratio
+        for (lang, variant), st in steps.items():
+            if lang != "python" and ("python", variant) in steps:
+                out[f"train {lang} {variant}"] = ratio(st.per_generation("amortized"),
+                                                       steps[("python", variant)].per_generation("amortized"))
+    for case in df.loc[(df.task == "bench") & (df.metric == "step_time"), "case"].unique():
+        rounds = Rounds(gc={"step_time": "gc_time"})
+        for lang, variant in participants(df, "bench", "step_time"):
+            who = lang if variant == "layers" else f"{lang} {variant}"
+            vals = raw(df, lang, variant, "bench", case, "step_time")
+            gens = raw(df, lang, variant, "bench", case, "round_worker")
+            gcs = raw(df, lang, variant, "bench", case, "gc_time")
+            for r, (v, g) in enumerate(zip(vals, gens)):
+                gc = {"gc_time": gcs[r]} if gcs.size == vals.size else {}
+                rounds.add(who, r, 0, int(g), {"step_time": v, **gc})
+        for who in rounds.values:
+            if not who.startswith("python"):
+                out[f"bench {case} {who}"] = rounds.ratio(who, "step_time")
+    return out
+
+
+def agreement(run_dirs: list[str]) -> None:
+    """Per quantity, the harness's estimate in each run, and whether each run's estimate lies in every other run's
+    95% prediction interval."""
+    ests = [harness_estimates(load_run(Path(d))[0]) for d in run_dirs]
+    keys = sorted(set.intersection(*[set(e) for e in ests]))
+    pairs = inside = 0
+    print("\n| quantity | " + " | ".join(f"run {i + 1} [95% prediction interval]" for i in range(len(ests)))
+          + " | spread | every run inside the others' PIs |")
+    print("|---|" + "---|" * (len(ests) + 2))
+    for k in keys:
+        e = [x[k] for x in ests]
+        ok = [a.predicts(b.value) for i, a in enumerate(e) for j, b in enumerate(e) if i != j]
+        pairs, inside = pairs + len(ok), inside + sum(ok)
+        cells = [f"{x.value:.3f} [{x.pred_low:.3f}, {x.pred_high:.3f}]" for x in e]
+        print(f"| {k} | " + " | ".join(cells) + f" | {spread([x.value for x in e]):.1%} | "
+              f"{'yes' if all(ok) else f'{sum(ok)} of {len(ok)}'} |")
+    print(f"\n{inside} of {pairs} (run, other run) pairs: the estimate inside the other's prediction interval")
+
+
 def spread(values: list[float]) -> float:
     v = np.asarray(values, dtype=float)
     return float(v.max() / v.min() - 1) if v.size > 1 and np.all(v > 0) else float("nan")
@@ -163,6 +218,8 @@ def main(argv: list[str]) -> int:
         summary = part.groupby("estimator").spread.agg(["max", "median", lambda s: (s <= 0.05).mean()])
         for name, row in summary.sort_values("max").iterrows():
             print(f"| {name} | {row['max']:.1%} | {row['median']:.1%} | {row.iloc[2]:.0%} |")
+    if "--agreement" in sys.argv:
+        agreement(argv)
     if "--all" in sys.argv:
         print()
         print(table.to_string())
@@ -170,4 +227,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main([a for a in sys.argv[1:] if a != "--all"]))
+    sys.exit(main([a for a in sys.argv[1:] if not a.startswith("--")]))

@@ -42,3 +42,12 @@ def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict[str, np.ndarray
     """A training step's inputs: the book's initial weights, a random batch and its integer labels."""
     return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
             "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
+
+
+# What a port may return beside the reference's results, where its language counts it (docs/interchange.md)
+COUNTERS = {"gc_time", "gc_times", "page_faults"}
+
+
+def same_names(got: dict, ref: dict) -> bool:
+    """The port returned the reference's results, and at most the counters besides."""
+    return sorted(set(got) - COUNTERS) == sorted(ref)

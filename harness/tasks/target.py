@@ -42,11 +42,13 @@ def task_target(ctx: RunContext, out: Outcome) -> None:
     case = next(iter(cases))
     checked: dict[str, dict[str, dict]] = {case: {} for case in cases}
     setup, block = bench_requests(sub, cases, checked)
-    rounds_n = max(3, s.bench_rounds // 4)  # two rounds in each of three pairs of workers: a side result, kept short
+    rounds_n = max(3, s.bench_rounds // 2)  # three pairs of workers, a side result kept short
     try:
-        rounds = run_rounds(sub, "cpu target", out, [case], block, rounds=rounds_n, per_worker=2, setup=setup)[case]
+        rounds = run_rounds(sub, "cpu target", out, [case], block, rounds=rounds_n, per_worker=-(-rounds_n // 3),
+                            setup=setup)[case]
     finally:
         workers.close()
+    rounds.gc = {"step_time": "gc_time"}
     for variant in s.variants:
         tuned, native = (f"{who} {variant}".replace(" layers", "") for who in ("julia", NATIVE))
         for who, name in ((tuned, target), (native, "native")):
