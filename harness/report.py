@@ -108,11 +108,14 @@ def setup_section(df: pd.DataFrame, env: dict, settings: dict, langs: list[str])
               f"- Training: {settings.get('iters', '?')} iterations, batch {settings.get('batch', '?')}, learning rate "
               f"{settings.get('lr', '?')}, hidden {settings.get('hidden', '?')}; accuracy every "
               f"{settings.get('eval_every', '?')} steps.",
-              "- Measured in **interleaved, paired rounds**: one persistent worker process per language; in each round "
-              "every language measures the same block of work, in an order shuffled per round. A ratio to Python is "
-              "taken within each round; the report gives the median over rounds with its 95% confidence interval "
-              "(bootstrap over worker processes and rounds, seeded) in brackets. Start-up and the first call are "
-              "measured on fresh processes."
+              "- Measured in **interleaved, paired rounds**: in each round every language measures the same block of "
+              "work, in an order shuffled per round, in its own long-lived worker process; every language's worker is "
+              f"replaced by a fresh one at the same rounds, {settings.get('generations', '?')} processes (generations) "
+              "per quantity. Each process gives one value per language: a block's quiet cost (the 10th percentile of "
+              "its rounds, plus the garbage-collector time Julia counts), a training step's amortized and typical "
+              "cost. The estimate is the geometric mean over the processes, with its 95% confidence interval "
+              "(Student's t over the processes) in brackets; a ratio to Python is taken process by process (paired "
+              "by generation). Start-up and the first call are measured on fresh processes."
               + (f" Every worker was pinned to CPU {', '.join(map(str, pinned))}." if pinned else ""),
               "- The machine's DGEMM rate (NumPy, 2000×2000, same thread count): "
               f"**{fmt(one(df, 'machine', 'dgemm', 'gflops'))} GFLOP/s**."]

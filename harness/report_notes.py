@@ -3,9 +3,13 @@ results)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from .readout import anomalies, estimate, wide_intervals, with_ci
+from .readout import anomalies, estimate, interval_rows, who, wide_intervals, with_ci
 from .stats import WIDE
+
+SUMMED_SHARE = 0.9  # a ratio below 0.9x the ratio of the summed measurements is listed: it leaves costs out
+RAW = {"step_time_ratio": "step_time", "epoch_time_ratio": "epoch_time"}  # a headline ratio and its raw series
 
 
 def target_section(df, env) -> list[str]:
@@ -34,10 +38,39 @@ def target_section(df, env) -> list[str]:
     return lines + [""]
 
 
+def summed_ratio(df, lang: str, variant: str, task: str, case: str, raw: str) -> float:
+    """A participant's summed raw measurements (every round or step) over Python's of the same variant, over the
+    rounds or steps both measured: what the whole work cost, pauses and the machine's noise included."""
+    def series(name: str) -> pd.Series:
+        r = df[(df.lang == name) & (df.variant == variant) & (df.task == task) & (df.case == case)
+               & (df.metric == raw)]
+        return pd.Series(r.value.to_numpy(), index=r["index"].astype(str).to_numpy())
+    mine, ref = series(lang), series("python")
+    both = mine.index.intersection(ref.index)
+    total = float(ref[both].sum()) if len(both) else 0.0
+    return float(mine[both].sum()) / total if total > 0 else float("nan")
+
+
+def below_summed(df) -> list[tuple[str, str, str]]:
+    """The ratios (training and bench step, perceptron epoch) below SUMMED_SHARE times the ratio of the summed
+    measurements: costs that recur with the program, which a quiet cost leaves out."""
+    out = []
+    for (lang, variant, task, case, metric), _ in interval_rows(df, "_ratio"):
+        if metric not in RAW or task not in ("train", "bench", "perceptron"):
+            continue
+        e = estimate(df, lang, task, case, metric, variant)
+        summed = summed_ratio(df, lang, variant, task, case, RAW[metric])
+        if e.value < SUMMED_SHARE * summed:
+            out.append((who(lang, variant), f"{task} {case}".strip(),
+                        f"{metric.replace('_', ' ')} {with_ci(e)} is {e.value / summed:.2f}× the ratio of the summed "
+                        f"times ({summed:.3g}): its slow rounds, which Python's rounds do not share, are left out"))
+    return out
+
+
 def anomalies_section(df, langs) -> list[str]:
-    """The table at the end of the report: every interval wider than ±3%, every BLAS floor above its step, and
-    every quantity with measurements over 3x its median."""
-    found = anomalies(df, langs)
+    """The table at the end of the report: every interval wider than ±3%, every BLAS floor above its step, every
+    ratio below 0.9x the ratio of the summed times, and every quantity with measurements over 3x its median."""
+    found = anomalies(df, langs) + below_summed(df)
     wide, total = wide_intervals(df)
     lines = ["## Anomalies", "", f"{wide} of {total} ratios to Python have a 95% interval wider than ±{WIDE:.0%}."]
     if not found:

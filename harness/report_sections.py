@@ -46,9 +46,9 @@ def abstraction_section(df, langs, plots, settings=None) -> list[str]:
              "with forward and backward, the same in every language), and *fused*, the same maths as a fluent user of "
              "the language writes fast code (inline matrix expressions, buffers reused where the language allows). "
              "Both are measured in the same rounds, by the same worker; the cost is layered minus fused within each "
-             "round (median over rounds, 95% CI), and its share of the layered time. Every fused result was compared "
-             "with Python's and with its own language's layered result (tolerance 1e-12 for the bench cases, as for "
-             "the layered code).", "",
+             "worker process (mean over the processes, 95% CI), and its share of the layered time. Every fused "
+             "result was compared with Python's and with its own language's layered result (tolerance 1e-12 for the "
+             "bench cases, as for the layered code).", "",
              "| language | measured | layers (µs) | fused (µs) | BLAS floor (µs) | fused / floor | cost (µs) | share "
              "of layers | fused ratio to Python's fused |", "|---|---|---|---|---|---|---|---|---|"]
     for lang in langs:
@@ -102,7 +102,8 @@ def perceptron_section(df, langs, plots) -> list[str]:
               "and of the loss curve's relative difference at any epoch.", ""]
     if "perceptron" in plots:
         lines += [f"![perceptron]({plots['perceptron']})", ""]
-    lines += ["**How long an epoch takes** (AND: whole training runs timed in rounds; median over rounds, 95% CI):", "",
+    lines += ["**How long an epoch takes** (AND: whole training runs timed in rounds; quiet cost per worker process, "
+              "geometric mean over the processes, 95% CI):", "",
               "| language | AND epoch (µs) | ratio to Python's epoch |", "|---|---|---|"]
     for lang in langs:
         epoch = estimate(df, lang, "perceptron", "AND", "epoch_time_estimate")
@@ -158,7 +159,8 @@ def scaling_section(df, langs, plots) -> list[str]:
         return []
     cases = bench_cases(df)
     lines = ["## Scaling", "",
-             "Time per training step against the hidden size and the batch size (median over rounds, 95% CI), its "
+             "The bench step (one batch, the same batch round after round) against the hidden size and the batch size "
+             "(quiet cost per worker process, geometric mean over the processes, 95% CI), its "
              "ratio to Python, and in brackets the BLAS floor (the six matrix products alone). What the first round "
              "computed (the parameters after its steps, and the six products) was compared with Python's (tolerance "
              "1e-12).", "",
@@ -171,7 +173,8 @@ def scaling_section(df, langs, plots) -> list[str]:
             ratio = "" if lang == "python" else f"; {ratio_cell(df, lang, 'bench', c, 'step_time')}×"
             cells.append(f"{with_ci(st, 1e3)} ms{ratio} ({fmt(bl.value * 1e3)})")
         rounds = df[(df.lang == "all") & (df.task == "bench") & (df.case == c) & (df.metric == "rounds")]
-        n = f"{int(rounds.value.iloc[-1])} ({rounds.note.iloc[-1]})" if len(rounds) else "–"
+        note = str(rounds.note.iloc[-1]) if len(rounds) and isinstance(rounds.note.iloc[-1], str) else ""
+        n = (f"{int(rounds.value.iloc[-1])}" + (f" ({note})" if note else "")) if len(rounds) else "–"
         lines.append(f"| {c} | {n} | " + " | ".join(cells) + " |")
     lines.append("")
     for key in ("scaling_hidden", "scaling_batch"):

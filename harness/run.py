@@ -5,9 +5,11 @@ How a run measures (docs/measurement.md has the reasoning):
 - Everything steady-state goes through one persistent worker per language (harness/workers.py).
 - Every timed quantity is measured in rounds: in each round every language measures the same block of work,
   back to back, in an order shuffled per round (harness/schedule.py). A language's ratio to Python is taken
-  within each round; the median over rounds is the estimate, with a seeded bootstrap 95% CI (harness/stats.py).
-- Benchmark cases take rounds until every ratio's CI half-width is at most 3% of the ratio, or the case's time
-  budget is spent; the training run is cut into chunks, one chunk per language per round.
+  process by process: every language's worker is replaced at the same rounds, and each process (generation)
+  gives one value per language; the geometric mean over generations is the estimate, with Student's t 95%
+  confidence and prediction intervals (harness/stats.py).
+- Every task takes a fixed number of rounds (never "until the interval looks narrow"); the training run is cut
+  into chunks, one chunk per language per round.
 - Every timed request also returns what it computed, and that is compared with Python's.
 - The perceptron, the training run and the bench cases are measured for both variants of every port (the book's
   layers, and the same step as fast, clear code: docs/porting.md), in the same rounds: each (language, variant)
@@ -76,7 +78,8 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
            "machine": machine_record(), "project": project_version(),
            "malloc": {"GLIBC_TUNABLES": os.environ.get("GLIBC_TUNABLES", MALLOC_TUNABLES),
                       "set_by": "the user" if "GLIBC_TUNABLES" in os.environ else "the harness, for every language"},
-           "schedule": {"workers": "one persistent process per language (start-up and first call: fresh processes)",
+           "schedule": {"workers": "one long-lived process per language at a time, every language's replaced at "
+                                   "the same rounds (generations; start-up and first call: fresh processes)",
                         "rounds": "every language once per round, order shuffled per round from the seed",
                         "pinned_cpus": sorted(cpus) if cpus else None}}
     write_environment(run_dir, env)

@@ -152,3 +152,27 @@ def test_start_up_timing_tells_apart_ports_whose_start_differs_by_10_ms():
             assert result.cpu_user + result.cpu_system > 0
     difference = np.median(walls["slow"]) - np.median(walls["fast"])
     assert 0.006 < difference < 0.014, f"{difference * 1e3:.1f} ms"
+
+
+def test_a_ratio_well_below_the_ratio_of_summed_times_is_listed_as_leaving_costs_out():
+    """The report's anomalies name a quiet-cost ratio below 0.9x the ratio of the summed rounds (a language whose
+    quiet rounds are fast but every fourth round is slow), and not one that agrees with its summed rounds."""
+    import pandas as pd
+
+    from harness.report_notes import below_summed, summed_ratio
+
+    rows = []
+    for lang, slow in (("python", 1.0), ("julia", 4.0), ("octave", 1.0)):
+        values = [2.0 if lang == "octave" else 1.0] * 12
+        values = [v * (slow if r % 4 == 3 else 1.0) for r, v in enumerate(values)]  # julia: 7 ms every 4th round
+        rows += [(lang, "layers", "bench", "b1", "step_time", str(r), v) for r, v in enumerate(values)]
+        ratio_value = {"python": None, "julia": 1.0, "octave": 2.0}[lang]  # the quiet cost's ratios
+        if ratio_value is not None:
+            rows += [(lang, "layers", "bench", "b1", "step_time_ratio", i, ratio_value * f)
+                     for i, f in (("estimate", 1.0), ("ci_low", 0.99), ("ci_high", 1.01))]
+    df = pd.DataFrame(rows, columns=["lang", "variant", "task", "case", "metric", "index", "value"])
+    assert summed_ratio(df, "julia", "layers", "bench", "b1", "step_time") == pytest.approx((9 + 3 * 4) / 12)
+    assert summed_ratio(df, "octave", "layers", "bench", "b1", "step_time") == pytest.approx(2.0)
+    found = below_summed(df)
+    assert [(w, q) for w, q, _ in found] == [("julia", "bench b1")]
+    assert "0.57× the ratio of the summed times (1.75)" in found[0][2]

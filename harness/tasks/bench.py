@@ -83,7 +83,8 @@ def task_bench(ctx: RunContext, out: Outcome) -> None:
         rounds[case].gc = {"step_time": "gc_time"}  # Julia's collector's part of the step stays in its cost
         out.rows += round_rows("bench", case, rounds[case], {"step_time": "step_time", "blas_time": "blas_time",
                                                              "gc_time": "gc_time"}, costs=("step_time",))
-        out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, ""))
+        out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, "",
+                            f"{s.generations} worker processes"))
         out.rows.append(Row("all", "bench", case, "steps", "", c["warmup"] + c["inner"], "",
                             f"{c['warmup']} untimed + {c['inner']} timed steps per round, from the same parameters"))
         out.rows.append(Row("all", "bench", case, "flops", "", c["flops"], "FLOP"))
