@@ -142,15 +142,16 @@ class SlowStart(Runner):
 
 
 def test_start_up_timing_tells_apart_ports_whose_start_differs_by_10_ms():
-    """Timed with a blocking wait, two ports 10 ms apart are 10 ms apart (a polling wait adds up to 50 ms)."""
+    """Timed with a blocking wait, two ports 10 ms apart are 10 ms apart (a polling wait adds up to 50 ms). Each
+    one's quickest start is compared: a busy machine (another test suite beside this one) only adds time."""
     fast, slow = SlowStart("fast", 0), SlowStart("slow", 10)
     walls = {"fast": [], "slow": []}
-    for _ in range(10):
+    for _ in range(15):
         for runner in (fast, slow):
             result = runner.run("noop", timeout=60)
             walls[runner.name].append(result.wall)
             assert result.cpu_user + result.cpu_system > 0
-    difference = np.median(walls["slow"]) - np.median(walls["fast"])
+    difference = min(walls["slow"]) - min(walls["fast"])
     assert 0.006 < difference < 0.014, f"{difference * 1e3:.1f} ms"
 
 
