@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import inputs as mk
+from .languages import REFERENCE
 from .parity import GRAD_TOL, LAYER_TOL, NUMERICAL_TOL, TRAIN_LOSS_TOL, max_rel_each, rel_diff
 from .runners import get_runner
 
@@ -30,7 +31,7 @@ def compare(lang: str, case: str, got: dict, ref: dict, tol: float, names=None) 
 
 def layer_rows(lang: str, seed: int = 0, timeout: float = 300) -> list[Comparison]:
     data = mk.layer_inputs(seed)
-    ref = get_runner("python").run("layers", {}, data).arrays
+    ref = get_runner(REFERENCE).run("layers", {}, data).arrays
     got = get_runner(lang).run("layers", {}, data, timeout=timeout).arrays
     return compare(lang, "layers", got, ref, LAYER_TOL)
 
@@ -38,7 +39,7 @@ def layer_rows(lang: str, seed: int = 0, timeout: float = 300) -> list[Compariso
 def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, timeout: float = 300) -> list[Comparison]:
     data = mk.grad_inputs(model, seed, labels=labels)
     config = {"model": model, "numerical": 0}
-    ref = get_runner("python").run("grad", config, data).arrays
+    ref = get_runner(REFERENCE).run("grad", config, data).arrays
     got = get_runner(lang).run("grad", config, data, timeout=timeout).arrays
     target = "labels" if labels else "one-hot"
     return compare(lang, f"grad {model} ({target})", got, ref, GRAD_TOL)
@@ -74,7 +75,7 @@ def train_parity_inputs(seed: int = 0, n_train: int = 1000, n_test: int = 200, i
 def train_rows(lang: str, seed: int = 0, timeout: float = 600) -> list[Comparison]:
     data = train_parity_inputs(seed)
     config = {"lr": 0.1, "eval_every": 10}
-    ref = get_runner("python").run("train", config, data).arrays
+    ref = get_runner(REFERENCE).run("train", config, data).arrays
     got = get_runner(lang).run("train", config, data, timeout=timeout).arrays
     rows = compare(lang, "train", got, ref, GRAD_TOL, ["W1", "b1", "W2", "b2", "train_acc", "test_acc"])
     worst = max_rel_each(got["loss"], ref["loss"]) if "loss" in got else float("inf")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .arguments import parse_langs, usage_error
+from .languages import REFERENCE
 from .runners import LANGS, RUNNERS, PortError, get_runner
 
 
@@ -80,8 +81,8 @@ def cmd_grad(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from . import check
-    langs = [lang for lang in parse_langs(args.langs) if lang != "python"] if args.langs else \
-        [lang for lang in LANGS if lang != "python" and RUNNERS[lang].available()]
+    langs = [lang for lang in parse_langs(args.langs) if lang != REFERENCE] if args.langs else \
+        [lang for lang in LANGS if lang != REFERENCE and RUNNERS[lang].available()]
     if not langs:
         why = "--langs names none of them" if args.langs else \
             "none of them is installed (see `python -m harness doctor`)"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .languages import REFERENCE
 from .readout import base_case, estimate, languages, load_run, run_settings, time_unit, with_ci
 from .stats import Estimate
 
@@ -119,11 +120,11 @@ def compare_runs(run_dirs: list[Path]) -> list[str]:
                 ratios = [estimate(df, lang, task, case, f"{metric}_ratio", variant) for df in dfs]
                 who = lang + (" (fused)" if variant == "fused" else "")
                 cells = [f"{with_ci(t, scale)} {unit}" if np.isfinite(t.value) else "–" for t in times]
-                rcells = ["reference" if lang == "python" else with_ci(r) for r in ratios]
+                rcells = ["reference" if lang == REFERENCE else with_ci(r) for r in ratios]
                 tchange = "; ".join(filter(None, (change(times[0], t, "regression", "improvement") for t in times[1:])))
-                rchange = "" if lang == "python" else "; ".join(filter(None, (change(ratios[0], r, "up", "down")
+                rchange = "" if lang == REFERENCE else "; ".join(filter(None, (change(ratios[0], r, "up", "down")
                                                                                for r in ratios[1:])))
-                agree, pairs = agreement(ratios) if lang != "python" else (0, 0)
+                agree, pairs = agreement(ratios) if lang != REFERENCE else (0, 0)
                 total[0] += agree
                 total[1] += pairs
                 agreed = f"{agree} of {pairs}" if pairs else "–"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .languages import REFERENCE
 from .results import Row
 from .rounds import Outcome
 from .runners import PortError
@@ -53,9 +54,9 @@ def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list
     """Compares every participant's results with Python's layered code, the reference, and a fused variant's also
     with its own language's layered code: rows for the report (vs_python_rel, vs_layers_rel), and a failure
     beyond `tol`. Without Python's result there is nothing to check against, and the others fail as unchecked."""
-    ref = got.get("python")
+    ref = got.get(REFERENCE)
     for who, res in got.items():
-        if who == "python":
+        if who == REFERENCE:
             continue
         if ref is None:
             out.unchecked.add(who)
@@ -63,7 +64,7 @@ def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list
             continue
         lang, variant = lang_variant(who)
         against = {"vs_python_rel": ("Python", ref)}
-        if lang != "python" and variant != "layers" and lang in got:
+        if lang != REFERENCE and variant != "layers" and lang in got:
             against["vs_layers_rel"] = (f"{lang}'s layered code", got[lang])
         wrong = []
         for metric, (name, base) in against.items():

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .languages import REFERENCE, ordered
 from .results import SETTINGS_TASK, find_results, read_results
 from .stats import WIDE, Estimate
 
 NAN = float("nan")
-ORDER = ("python", "julia", "octave", "scilab")
 
 
 def load_run(run_dir: Path) -> tuple[pd.DataFrame, dict]:
@@ -94,7 +94,7 @@ def estimate(df: pd.DataFrame, lang: str, task: str, case: str, metric: str, var
 
 def languages(df: pd.DataFrame) -> list[str]:
     langs = [x for x in df.lang.unique() if x not in ("machine", "all")]
-    return sorted(langs, key=lambda x: (ORDER.index(x) if x in ORDER else 99, x))
+    return ordered(langs)
 
 
 def failed(df: pd.DataFrame, lang: str, task: str, variant: str = "layers") -> bool:
@@ -148,7 +148,7 @@ def time_unit(seconds: float) -> tuple[float, str]:
 
 
 def ratio_cell(df: pd.DataFrame, lang: str, task: str, case: str, name: str, variant: str = "layers") -> str:
-    if lang == "python":
+    if lang == REFERENCE:
         if failed(df, lang, task, variant):
             return "failed: no reference"
         measured = np.isfinite(estimate(df, lang, task, case, f"{name}_estimate", variant).value)
@@ -198,7 +198,7 @@ def anomalies(df: pd.DataFrame, langs: list[str]) -> list[tuple[str, str, str]]:
     for kind in ("_ratio", "_estimate"):
         for (lang, variant, task, case, metric), _ in interval_rows(df, kind):
             e = estimate(df, lang, task, case, metric, variant)
-            if e.wide and np.isfinite(e.value) and (kind == "_ratio" or lang == "python"):
+            if e.wide and np.isfinite(e.value) and (kind == "_ratio" or lang == REFERENCE):
                 out.append((who(lang, variant), f"{task} {case}".strip(),
                             f"{metric.removesuffix(kind).replace('_', ' ')}{kind.replace('_', ' ')} {with_ci(e)}: "
                             f"interval ±{e.half_width:.1%}, wider than ±{WIDE:.0%}"))

@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import report_notes as notes
 from . import report_sections as sections
+from .languages import REFERENCE, clocks
 from .plots import draw_all
 from .readout import (
     NAN,
@@ -65,7 +66,7 @@ def summary_table(df: pd.DataFrame, settings: dict | None = None) -> pd.DataFram
             "start-up (s)": with_ci(estimate(df, lang, "startup", "", "startup_time_estimate")),
             "first step (s)": with_ci(estimate(df, lang, "startup", case, "first_step_estimate")),
             "test accuracy": fmt(float(test_acc[-1]), 4) if test_acc.size else "–",
-            "grad vs Python": ("failed" if failed(df, "python", "gradcheck") else "reference") if lang == "python"
+            "grad vs Python": ("failed" if failed(df, REFERENCE, "gradcheck") else "reference") if lang == REFERENCE
             else fmt(float(grad_diffs.max()) if grad_diffs.size else NAN),
         })
     return pd.DataFrame(rows)
@@ -172,7 +173,7 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
         lines += [f"- **{who} {task}**: {why}" for who, task, why in failed_tasks] + [""]
     lines += ["## Summary", "",
               f"Training step ({case}: backprop + SGD update, the batch gather excluded), timed by each language with "
-              "its own clock (monotonic in Python and Julia, tic/toc in Octave and Scilab) at every step of the "
+              f"its own clock ({clocks()}) at every step of the "
               "training run, which six worker processes take over one after the other. *Training step* is the "
               "amortized step, the headline: the mean of each process's steps (what they cost in all, divided by "
               f"their number; each process's first {WARMUP_STEPS} steps left out), the geometric mean over the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .languages import REFERENCE
 from .readout import anomalies, estimate, interval_rows, who, wide_intervals, with_ci
 from .stats import WIDE
 
@@ -45,7 +46,7 @@ def summed_ratio(df, lang: str, variant: str, task: str, case: str, raw: str) ->
         r = df[(df.lang == name) & (df.variant == variant) & (df.task == task) & (df.case == case)
                & (df.metric == raw)]
         return pd.Series(r.value.to_numpy(), index=r["index"].astype(str).to_numpy())
-    mine, ref = series(lang), series("python")
+    mine, ref = series(lang), series(REFERENCE)
     both = mine.index.intersection(ref.index)
     total = float(ref[both].sum()) if len(both) else 0.0
     return float(mine[both].sum()) / total if total > 0 else float("nan")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .languages import REFERENCE
 from .readout import (
     NAN,
     abstraction_cases,
@@ -29,7 +30,7 @@ def reading(df: pd.DataFrame, case: str) -> list[str]:
     out = [f"Reading: the fastest training step is **{fastest}** at {with_ci(steps[fastest], 1e3)} ms."]
     for lang in steps:
         r = estimate(df, lang, "train", case, "step_time_ratio")
-        if lang != "python" and np.isfinite(r.value):
+        if lang != REFERENCE and np.isfinite(r.value):
             out.append(f"{lang} takes {with_ci(r)}× Python's time per step.")
     acc = [float(a[-1]) for a in (vals(df, lang, "train", "test_acc") for lang in steps) if a.size]
     if len(acc) > 1:
@@ -94,7 +95,7 @@ def perceptron_section(df, langs, plots) -> list[str]:
         for g in gates:
             v = one(df, lang, "perceptron", "solved_epoch", g)
             cells.append("–" if not np.isfinite(v) or v < 0 else str(int(v)))
-        agree = "reference" if lang == "python" else fmt(largest_vs_python(df, lang, "perceptron"))
+        agree = "reference" if lang == REFERENCE else fmt(largest_vs_python(df, lang, "perceptron"))
         xor = fmt(one(df, lang, "perceptron", "final_loss", "XOR"))
         lines.append(f"| {lang} | " + " | ".join(cells) + f" | {xor} | {agree} |")
     lines += ["", "*Agreement*: the largest of W's and b's norm-wise differences from Python's, relative to "
@@ -170,7 +171,7 @@ def scaling_section(df, langs, plots) -> list[str]:
         for lang in langs:
             st = estimate(df, lang, "bench", c, "step_time_estimate")
             bl = estimate(df, lang, "bench", c, "blas_time_estimate")
-            ratio = "" if lang == "python" else f"; {ratio_cell(df, lang, 'bench', c, 'step_time')}×"
+            ratio = "" if lang == REFERENCE else f"; {ratio_cell(df, lang, 'bench', c, 'step_time')}×"
             cells.append(f"{with_ci(st, 1e3)} ms{ratio} ({fmt(bl.value * 1e3)})")
         rounds = df[(df.lang == "all") & (df.task == "bench") & (df.case == c) & (df.metric == "rounds")]
         note = str(rounds.note.iloc[-1]) if len(rounds) and isinstance(rounds.note.iloc[-1], str) else ""

@@ -37,6 +37,7 @@ from .environment import (
     read_environment,
     write_environment,
 )
+from .languages import REFERENCE
 from .machine import Machine, other_benchmarks
 from .progress import Progress
 from .results import SETTINGS_TASK, ResultsFile, Row
@@ -58,7 +59,7 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     """Runs every task for every language; returns the run folder and the list of failures. Refuses to start
     (ConcurrentRun) while another benchmark of this project runs on the machine, unless `allow_concurrent` (or
     NNBENCH_ALLOW_CONCURRENT=1, which the tests set: they time nothing): then it warns, and the run records it."""
-    langs = ["python", *[lang for lang in langs if lang != "python"]]  # the reference is always there
+    langs = [REFERENCE, *[lang for lang in langs if lang != REFERENCE]]  # the reference is always there
     allow_concurrent = allow_concurrent or os.environ.get("NNBENCH_ALLOW_CONCURRENT") == "1"
     others = other_benchmarks()
     if others and not allow_concurrent:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .languages import REFERENCE
 from .results import VARIANTS
 
 GATES = ("AND", "OR", "NAND", "XOR")
@@ -62,4 +63,4 @@ def lang_variant(who: str) -> tuple[str, str]:
 
 def reference(who: str) -> str:
     """The participant a ratio is taken to: Python in the same variant."""
-    return part("python", lang_variant(who)[1])
+    return part(REFERENCE, lang_variant(who)[1])

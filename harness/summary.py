@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .languages import REFERENCE
 from .readout import (
     base_case,
     estimate,
@@ -27,7 +28,7 @@ def parity_cell(df: pd.DataFrame, lang: str) -> str:
     """'reference', 'exact', 'ok (largest 3.00e-16, ...)', or the tasks where it did not match: every difference
     from Python the run recorded, in every task, and the failures it reported (each task has its own tolerance,
     docs/design.md)."""
-    if lang == "python":
+    if lang == REFERENCE:
         return "reference"
     mismatched = [task for who, task, why in failures(df) if who.split()[0] == lang and "parity" in why]
     if mismatched:
@@ -82,7 +83,7 @@ def terminal_table(df: pd.DataFrame, env: dict) -> list[str]:
             failed = [task for who, task, _ in failures(df) if who == (lang if v == "layers" else f"{lang} (fused)")]
             rows.append([lang + ("" if v == "layers" else " fused"), with_ci(steps[(lang, v)], scale),
                          ratio_cell(df, lang, "train", case, "step_time", v), fmt(typical.value * scale),
-                         pauses_cell(df, lang, case, v, scale), "–" if lang == "python" else fmt(typical_ratio.value),
+                         pauses_cell(df, lang, case, v, scale), "–" if lang == REFERENCE else fmt(typical_ratio.value),
                          f"{blas.value / bench.value:.0%}" if bench.value > 0 and np.isfinite(blas.value) else "–",
                          f"{acc[-1]:.4f}" if acc.size else "–",
                          parity_cell(df, lang) if v == "layers" else "", ", ".join(failed) or "–"])

@@ -19,7 +19,10 @@ die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 [ -f /etc/debian_version ] || say "warning: not a Debian machine; the package step assumes apt-get"
 
 # ---- 1. Debian packages -----------------------------------------------------------------------------------
-PACKAGES=(python3-venv octave scilab-cli libopenblas0-pthread ca-certificates)
+# every language's packages and the shared ones, from the registry of languages (harness/languages.py)
+command -v python3 >/dev/null || die "python3 is needed (Debian: apt-get install python3 python3-venv)"
+read -r -a PACKAGES <<< "$(python3 harness/languages.py packages)" || die "harness/languages.py gave no package list"
+[ ${#PACKAGES[@]} -gt 0 ] || die "harness/languages.py gave no package list"
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,10 +11,10 @@ import os
 import pytest
 from conftest import require_lang
 
-THREADS_SOURCE = {"python": "library", "julia": "library", "octave": "inferred", "scilab": "inferred"}
+from harness.languages import LANGUAGES, NAMES
 
 
-@pytest.fixture(params=tuple(THREADS_SOURCE))
+@pytest.fixture(params=NAMES)
 def any_port(request):
     return require_lang(request.param)
 
@@ -22,7 +22,7 @@ def any_port(request):
 @pytest.mark.parametrize("threads", [1, 2])
 def test_info_says_where_the_thread_count_comes_from(any_port, threads):
     info = any_port.run("info", threads=threads).info
-    assert info["blas_threads_source"].startswith(THREADS_SOURCE[any_port.name]), info
+    assert info["blas_threads_source"].startswith(LANGUAGES[any_port.name].threads_source), info
     # OpenBLAS caps its threads at the CPUs this process may use
     assert info["blas_threads"] in {str(threads), str(min(threads, len(os.sched_getaffinity(0))))}, info
 

@@ -17,13 +17,12 @@ from conftest import assert_all_ok, bench_inputs, require_lang, same_names
 from harness import check
 from harness import inputs as mk
 from harness.interchange import read_manifest, write_arrays
+from harness.languages import LANGUAGES, PORTS, REFERENCE
 from harness.parity import max_rel_each, rel_diff
 from harness.runners import PortError, get_runner
 from harness.tasks.train import takeover_folder
 from harness.workers import Workers
 
-PORTS = ("julia", "scilab", "octave")
-VERSION = {"julia": r"Julia \d+\.\d+", "scilab": r"Scilab \d+", "octave": r"GNU Octave \d+\.\d+"}
 GRAD = {"model": "two_layer_net", "numerical": 0}
 
 
@@ -54,7 +53,7 @@ def test_training_replays_the_reference(port):
     assert_all_ok(check.train_rows(port.name))
 
 
-@pytest.fixture(params=("python", *PORTS))
+@pytest.fixture(params=(REFERENCE, *PORTS))
 def any_port(request):
     """Every port, Python's too (its fused variant is compared with its own layers)."""
     return require_lang(request.param)
@@ -126,7 +125,7 @@ def test_progress_lines_during_training(port):
 @pytest.mark.parametrize("threads", [1, 2])
 def test_info_names_version_blas_and_threads(port, threads):
     info = port.run("info", threads=threads).info
-    assert re.match(VERSION[port.name], info["version"]), info
+    assert re.match(LANGUAGES[port.name].version, info["version"]), info
     assert "openblas" in info["blas"].lower(), info  # the set-up installs OpenBLAS for every language
     # OpenBLAS caps its threads at the CPUs this process may use
     assert info["blas_threads"] in {str(threads), str(min(threads, len(os.sched_getaffinity(0))))}, info

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..languages import REFERENCE
 from ..parity import GRAD_TOL, NUMERICAL_TOL, RUN_TRAIN_TOL
 from ..readout import one
 from .style import EXACT, color, lang_handles, log_bars
@@ -27,7 +28,7 @@ def training(df, langs, settings):
     if part.empty:
         return None
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4))
-    py_it, py_loss = _series(part, "python", "loss")
+    py_it, py_loss = _series(part, REFERENCE, "loss")
     window = 1
     exact = []
     for lang in langs:
@@ -37,7 +38,7 @@ def training(df, langs, settings):
         window = max(1, loss.size // SMOOTH_POINTS)
         smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
         ax1.plot(it[window - 1:] + 1, smooth, color=color(lang), linewidth=1.2)
-        if lang != "python" and py_loss.size == loss.size:
+        if lang != REFERENCE and py_loss.size == loss.size:
             diff = np.abs(loss - py_loss) / np.maximum(np.abs(py_loss), 1e-300)
             if np.all(diff == 0):
                 exact.append(lang)
@@ -57,7 +58,7 @@ def training(df, langs, settings):
     ax2.set_xlabel("iteration")
     ax2.set_ylabel("|loss − Python's loss| / Python's loss")
     ax2.set_title("Difference from Python at every step", fontsize=10)
-    ax2.legend(handles=lang_handles([x for x in langs if x != "python"], "line") + [
+    ax2.legend(handles=lang_handles([x for x in langs if x != REFERENCE], "line") + [
         matplotlib.lines.Line2D([], [], color="red", linestyle="--", label=f"tolerance {RUN_TRAIN_TOL:g}")], fontsize=8)
     if exact:
         ax2.text(0.02, 0.04, f"{EXACT} (zero at every step): {', '.join(exact)}", transform=ax2.transAxes, fontsize=8)
@@ -77,7 +78,7 @@ def parity(df, langs, settings):
     part = df[(df.task == "gradcheck") & (df.metric.isin(["vs_python_rel", "numerical_rel"]))]
     if part.empty:
         return None
-    others = [lang for lang in langs if lang != "python" and (part[part.lang == lang].metric == "vs_python_rel").any()]
+    others = [lang for lang in langs if lang != REFERENCE and (part[part.lang == lang].metric == "vs_python_rel").any()]
     fig, axes = plt.subplots(1, 2 if others else 1, figsize=(11 if others else 6, 4), squeeze=False)
     ax1 = axes[0][0]
     x = np.arange(len(PARAMS))

@@ -5,6 +5,7 @@ import matplotlib.lines
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..languages import REFERENCE
 from ..parity import GRAD_TOL
 from ..readout import base_case, estimate, largest_vs_python, vals
 from .style import EXACT, color
@@ -16,8 +17,8 @@ def overview(df, langs, settings):
     case = base_case(df, settings)
     ratios = []
     for lang in langs:
-        e = estimate(df, lang, "train", case, "step_time_ratio") if lang != "python" else None
-        if lang == "python" and np.isfinite(estimate(df, lang, "train", case, "step_time_estimate").value):
+        e = estimate(df, lang, "train", case, "step_time_ratio") if lang != REFERENCE else None
+        if lang == REFERENCE and np.isfinite(estimate(df, lang, "train", case, "step_time_estimate").value):
             ratios.append((lang, 1.0, 1.0, 1.0))
         elif e is not None and np.isfinite(e.value):
             ratios.append((lang, e.value, e.low, e.high))
@@ -32,7 +33,7 @@ def overview(df, langs, settings):
     ax1.errorbar([r[1] for r in ratios], y, xerr=[lo, hi], fmt="none", ecolor="black", capsize=3)
     for yi, r in zip(y, ratios):
         end = r[3] if np.isfinite(r[3]) else r[1]
-        ax1.text(end, yi, "  reference" if r[0] == "python" else f"  {r[1]:.2f}× [{r[2]:.2f}, {r[3]:.2f}]",
+        ax1.text(end, yi, "  reference" if r[0] == REFERENCE else f"  {r[1]:.2f}× [{r[2]:.2f}, {r[3]:.2f}]",
                  va="center", fontsize=8)
     ax1.axvline(1.0, color="black", linewidth=0.8)
     ax1.set_yticks(y, [r[0] for r in ratios])
@@ -49,11 +50,11 @@ def overview(df, langs, settings):
     ax2.set_yticks(y, order)
     ax2.set_xlabel("final test accuracy")
     ax2.set_title("How accurate", fontsize=10)
-    diffs = [largest_vs_python(df, lang, "gradcheck") if lang != "python" else np.nan for lang in order]
+    diffs = [largest_vs_python(df, lang, "gradcheck") if lang != REFERENCE else np.nan for lang in order]
     shown = [d if d > 0 else np.nan for d in diffs]
     ax3.barh(y, shown, color=[color(lang) for lang in order])
     for yi, lang, d in zip(y, order, diffs):
-        label = "reference" if lang == "python" else EXACT if d == 0 else "" if np.isfinite(d) else "not checked"
+        label = "reference" if lang == REFERENCE else EXACT if d == 0 else "" if np.isfinite(d) else "not checked"
         if label:
             ax3.text(1e-18, yi, f" {label}", va="center", fontsize=8)
     ax3.set_ylim(-0.5, len(order) - 0.5)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from python_impl.perceptron import GATE_INPUTS, GATES
 
+from ..languages import REFERENCE
 from .style import color
 
 STYLES = ["-", "--", "-.", ":"]  # the languages' lines coincide: dashes of different lengths let each show through
@@ -35,7 +36,7 @@ def perceptron(df, langs, settings):
             loss = rows[rows.metric == "loss"]
             if len(loss):
                 lax.plot(pd.to_numeric(loss["index"]), loss.value, STYLES[i % 4], color=color(lang), linewidth=1.2)
-        solved = part[(part.case == gate) & (part.metric == "solved_epoch") & (part.lang == "python")].value
+        solved = part[(part.case == gate) & (part.metric == "solved_epoch") & (part.lang == REFERENCE)].value
         ax.set_xlim(-0.5, 1.5)
         ax.set_ylim(-0.5, 1.5)
         ax.set_aspect("equal")

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 
+from ..languages import REFERENCE
 from ..readout import abstraction_cases, base_case, bench_cases, case_shape, estimate, time_unit
 from .style import color, err, lang_handles, ratio_text
 
@@ -25,7 +26,7 @@ def step_time(df, langs, settings):
     med = np.array([e.value for _, e in stats]) * scale
     ax.bar(x, med, yerr=err([e for _, e in stats], scale), capsize=4, color=[color(lang) for lang, _ in stats])
     for i, (lang, _) in enumerate(stats):
-        text = "reference" if lang == "python" else ratio_text(estimate(df, lang, "train", case, "step_time_ratio"))
+        text = "reference" if lang == REFERENCE else ratio_text(estimate(df, lang, "train", case, "step_time_ratio"))
         ax.text(x[i], med[i] / 2, text, ha="center", va="center", fontsize=8, color="white", rotation=90)
     ax.set_xticks(x, [lang for lang, _ in stats])
     ax.set_ylabel(f"{unit} per training step (95% CI)")

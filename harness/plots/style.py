@@ -5,12 +5,9 @@ import matplotlib.lines
 import matplotlib.patches
 import numpy as np
 
-COLORS = {"python": "#3572A5", "julia": "#9558B2", "octave": "#E16737", "scilab": "#2E8B57"}
+from ..languages import color
+
 EXACT = "exact"  # written where a difference is exactly zero (a log axis cannot draw it)
-
-
-def color(lang: str) -> str:
-    return COLORS.get(lang, "#555555")
 
 
 def lang_handles(langs: list[str], kind: str = "patch") -> list:

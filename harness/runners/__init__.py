@@ -1,13 +1,22 @@
-"""One runner per language. To add a language, write its runner and list it here."""
+"""One runner per language, made from the registry of languages (harness/languages.py): each record names its
+runner class in this package."""
 from __future__ import annotations
 
-from .base import PortError, Runner, TaskResult
-from .julia import JuliaRunner
-from .octave import OctaveRunner
-from .python import PythonRunner
-from .scilab import ScilabRunner
+import importlib
 
-RUNNERS: dict[str, Runner] = {r.name: r for r in (PythonRunner(), JuliaRunner(), ScilabRunner(), OctaveRunner())}
+from ..languages import LANGUAGES
+from .base import PortError, Runner, TaskResult
+
+
+def _runner(name: str, spec: str) -> Runner:
+    """The runner a record names ("module:Class" in this package), under the record's name."""
+    module, cls = spec.split(":")
+    runner = getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+    runner.name = name
+    return runner
+
+
+RUNNERS: dict[str, Runner] = {name: _runner(name, lang.runner) for name, lang in LANGUAGES.items()}
 LANGS = tuple(RUNNERS)
 
 
