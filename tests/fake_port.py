@@ -3,7 +3,7 @@
 One-shot it answers `info` and `noop` like a port. As a worker it prints nnbench-ready and then, on its first
 request, misbehaves as told: crash (prints some output and an error, exits 3), hang (sleeps), garbage (answers
 a line that is not in the protocol), nan (answers done with non-finite results), silent-exit (exits 0 without
-answering). `broken` fails even `info`; `start-N` starts N milliseconds late.
+answering). `broken` fails even `info`.
 """
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ def one_shot(behaviour: str, folder: Path) -> int:
     if behaviour == "broken":
         print("error: cannot start", file=sys.stderr)
         return 1
-    if behaviour.startswith("start-"):  # a port that takes that many milliseconds longer to start
-        time.sleep(int(behaviour.removeprefix("start-")) / 1000)
     write_arrays(folder / "out", {})
     return 0
 
