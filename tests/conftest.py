@@ -51,3 +51,18 @@ COUNTERS = {"gc_time", "gc_times", "page_faults"}
 def same_names(got: dict, ref: dict) -> bool:
     """The port returned the reference's results, and at most the counters besides."""
     return sorted(set(got) - COUNTERS) == sorted(ref)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fast", action="store_true",
+                     help="the working loop's subset: leaves out the tests marked slow and Julia's (each of its "
+                          "processes pays start-up and compilation); CI and the README's ./test.sh run them all")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--fast"):
+        return
+    dropped = [item for item in items if item.get_closest_marker("slow") or "julia" in item.nodeid.lower()]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

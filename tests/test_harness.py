@@ -130,11 +130,13 @@ def test_a_worker_that_dies_is_reported_with_its_last_output(tmp_path):
     assert "loading..." in exc.tail and "boom in the fake port" in exc.tail
 
 
+@pytest.mark.slow
 def test_a_worker_that_hangs_is_killed_at_its_time_limit(tmp_path):
     exc = failure("hang", tmp_path, timeout=2)
     assert "did not answer within 2 s" in exc.reason and "loading..." in exc.tail
 
 
+@pytest.mark.slow
 def test_the_user_s_timeout_caps_every_request(tmp_path):
     """run --timeout S: a hung port is stopped after S seconds whatever its request's own limit."""
     with Workers(runners=lambda lang: FakeRunner("hangy", "hang"), max_timeout=2) as workers:
@@ -198,6 +200,7 @@ def fakes(monkeypatch):
     return add
 
 
+@pytest.mark.slow
 def test_a_failing_language_does_not_stop_the_run(tmp_path, fakes):
     fakes(crashy=FakeRunner("crashy", "crash"), hangy=FakeRunner("hangy", "hang"),
           babbly=FakeRunner("babbly", "garbage"), nanny=FakeRunner("nanny", "nan"),
@@ -247,6 +250,7 @@ def tamper(monkeypatch, lang: str, task: str, change, when=lambda config: True) 
     monkeypatch.setattr(Workers, "request", request)
 
 
+@pytest.mark.slow
 def test_a_bench_round_that_returns_wrong_parameters_fails_the_case(tmp_path, fakes, monkeypatch):
     fakes(nudged=Nudged("nudged"))
     tamper(monkeypatch, "nudged", "bench_round",
@@ -261,6 +265,7 @@ def test_a_bench_round_that_returns_wrong_parameters_fails_the_case(tmp_path, fa
     assert (df[(df.lang == "nudged") & (df.metric == "step_time")].value > 0).all()
 
 
+@pytest.mark.slow
 def test_a_fused_variant_is_checked_against_python_and_its_own_layered_code(tmp_path, fakes, monkeypatch):
     fakes(nudged=Nudged("nudged"))
     tamper(monkeypatch, "nudged", "bench_round", lambda a: a.__setitem__("b2", a["b2"] + 1e-6) if "b2" in a else None,
@@ -279,6 +284,7 @@ def test_a_fused_variant_is_checked_against_python_and_its_own_layered_code(tmp_
     assert len(cost) == 2 and np.isfinite(cost.value).all()
 
 
+@pytest.mark.slow
 def test_wrong_or_incomplete_results_fail_the_run_and_the_rest_goes_on(tmp_path, fakes, monkeypatch):
     fakes(nudged=Nudged("nudged"), forgetful=Nudged("forgetful"))
     tamper(monkeypatch, "nudged", "perceptron", lambda a: a.__setitem__("W", a["W"] * (1 + 1e-5)))
@@ -303,6 +309,7 @@ def test_wrong_or_incomplete_results_fail_the_run_and_the_rest_goes_on(tmp_path,
     assert "**nudged perceptron**: parity: W of AND" in (run_dir / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_without_the_reference_nothing_passes_unchecked(tmp_path, fakes, monkeypatch):
     fakes(twin=Nudged("twin"))
 
@@ -319,6 +326,7 @@ def test_without_the_reference_nothing_passes_unchecked(tmp_path, fakes, monkeyp
     assert "failed: no reference" in report and "1 (reference)" not in report
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_what_finished_and_stops_every_worker(tmp_path, fakes, monkeypatch):
     fakes(twin=Nudged("twin"))
 
@@ -373,6 +381,7 @@ def test_out_naming_a_file_or_iterations_past_memory_are_refused(tmp_path, capsy
     assert (tmp_path / "afile").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_a_disk_that_fills_during_a_run_ends_it_with_one_line(tmp_path, monkeypatch, capsys):
     original, calls = ResultsFile.add, []
 
@@ -405,6 +414,7 @@ def run_until_a_worker_runs(out: Path) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, name", [(signal.SIGTERM, "terminated"), (signal.SIGHUP, "terminated")])
 def test_sigterm_and_sighup_stop_the_run_cleanly(tmp_path, sig, name):
     """A plain `kill` (a CI job's time limit) or a closed terminal ends the run as Ctrl-C does: no worker left
@@ -421,6 +431,7 @@ def test_sigterm_and_sighup_stop_the_run_cleanly(tmp_path, sig, name):
     assert (run_dir / "report.md").exists() and not (run_dir / "inputs").exists()
 
 
+@pytest.mark.slow
 def test_a_harness_killed_outright_takes_its_workers_along_and_the_next_run_tidies_up(tmp_path):
     """SIGKILL cannot be caught: the ports die with the harness all the same (a parent-death signal), and the next
     run removes what the dead one left (its temporary folders, its inputs) and marks it abandoned."""
@@ -506,6 +517,7 @@ def test_a_table_that_cannot_be_drawn_leaves_the_run_folder_as_it_was(tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
 
 
+@pytest.mark.slow
 def test_a_request_that_keeps_the_run_waiting_is_shown(monkeypatch, capsys):
     """While a port makes no progress, the progress display says for how long (long before its time limit)."""
     import harness.progress as progress

@@ -66,6 +66,7 @@ def test_a_language_added_to_the_registry_alone_is_checked(five):
     assert "pyclone" in done.stdout
 
 
+@pytest.mark.slow
 def test_a_language_added_to_the_registry_alone_is_in_every_table_of_a_run(five, tmp_path):
     done = harness(five, "run", "--quick", "--langs", "pyclone", "--tasks", "perceptron,gradcheck,train,bench",
                    "--iters", "100", "--out", str(tmp_path))
