@@ -76,7 +76,8 @@ def looks_like_bench(cmd: list[str]) -> bool:
 
 def other_benchmarks(table: dict[int, tuple[int, int, list[str]]] | None = None, me: int | None = None) -> list[str]:
     """Other runs of this project's benchmark on this machine, each named ("pid 123: python -m harness run --quick
-    (in /home/u/nnbench)"), the harness rather than its workers where both are seen; tests and set-up excluded."""
+    (in /home/u/nnbench)"), the harness rather than its workers where both are seen; a test suite of this project
+    whose ports are running, named by its pytest process; the set-up and a test suite starting no port excluded."""
     table = process_table() if table is None else table
     me = os.getpid() if me is None else me
     mine = family(table, me) | ancestors(table, me)
@@ -86,8 +87,11 @@ def other_benchmarks(table: dict[int, tuple[int, int, list[str]]] | None = None,
             continue
         top = min((p for p in ancestors(table, pid) if looks_like_bench(table[p][2])),
                   key=lambda p: len(ancestors(table, p)), default=pid)
-        if top in mine:
+        tests = next((p for p in ancestors(table, pid) if "pytest" in " ".join(table[p][2])), None)
+        if top in mine or tests in mine:
             continue
+        if tests is not None:  # a test suite of this project: its workers compete for the CPUs all the same
+            top = tests
         try:
             where = os.readlink(PROC / str(top) / "cwd")
         except OSError:

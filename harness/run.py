@@ -63,9 +63,9 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
     allow_concurrent = allow_concurrent or os.environ.get("NNBENCH_ALLOW_CONCURRENT") == "1"
     others = other_benchmarks()
     if others and not allow_concurrent:
-        raise ConcurrentRun("another benchmark of this project is running on this machine, and two at once slow "
-                            "each other down: " + "; ".join(others) + ". Wait for it to end, or pass "
-                            "--allow-concurrent to run anyway (the run records it)")
+        raise ConcurrentRun("another benchmark of this project is running on this machine (a run, or a test suite's "
+                            "ports), and two at once slow each other down: " + "; ".join(others) + ". Wait for it to "
+                            "end, or pass --allow-concurrent to run anyway (the run records it)")
     for other in others:
         log(f"warning: another benchmark is running at the same time ({other}): both runs' timings suffer")
     clean_stale_temp(log)

@@ -19,15 +19,21 @@ TABLE = {1: (0, 0, ["/sbin/init"]),
          200: (100, 50, [".venv/bin/python", "-m", "harness", "run", "--quick"]),  # another run ...
          201: (200, 900, ["/x/julia", "--startup-file=no", "/y/julia_impl/entry.jl", "--worker"]),  # ... its worker
          300: (1, 7, ["/usr/bin/python3", "-m", "pytest"]),
-         400: (100, 1, [".venv/bin/python", "-m", "harness", "doctor"])}
+         400: (100, 1, [".venv/bin/python", "-m", "harness", "doctor"]),
+         500: (1, 3, ["/v/python", "-m", "pytest", "-q"]),  # another test suite ...
+         501: (500, 40, ["/v/python", "-m", "python_impl.entry", "--worker"])}  # ... and a worker it started
 
 
 def test_another_run_is_named_once_with_its_workers_and_the_own_family_is_not(monkeypatch):
+    """Another run, named by its harness; a test suite whose workers run, named by pytest; a test suite that
+    starts no worker, and the set-up's commands, are not runs."""
     monkeypatch.setattr(os, "readlink", lambda path: "/home/u/nnbench")
     found = other_benchmarks(TABLE, me=300)
-    assert found == ["pid 200: .venv/bin/python -m harness run --quick (in /home/u/nnbench)"]
-    assert other_benchmarks(TABLE, me=200) == []  # its own worker is not another run
-    assert other_benchmarks(TABLE, me=201) == []
+    assert found == ["pid 200: .venv/bin/python -m harness run --quick (in /home/u/nnbench)",
+                     "pid 500: /v/python -m pytest -q (in /home/u/nnbench)"]
+    assert other_benchmarks(TABLE, me=200) == found[1:]  # its own worker is not another run
+    assert other_benchmarks(TABLE, me=201) == found[1:]
+    assert other_benchmarks(TABLE, me=501) == found[:1]  # nor a worker of its own test session
 
 
 def test_a_run_refuses_to_start_beside_another_unless_allowed(tmp_path, monkeypatch, capsys):
