@@ -9,18 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from conftest import bench_inputs, require_lang
+from conftest import require_lang
 
-from harness import check
 from harness import inputs as mk
 from harness.interchange import write_arrays, write_config
-from harness.parity import max_rel_each, rel_diff
-from harness.runners import PortError, get_runner
+from harness.runners import PortError
 from harness.runners.base import Found
 from harness.runners.octave import EXIT_NOISE, OctaveRunner
-from python_impl.two_layer_net import PARAM_NAMES
 
 LANG = "octave"
 PORT = Path(__file__).resolve().parents[1] / "octave_impl"
@@ -57,89 +53,6 @@ def test_entry_without_a_task_folder_is_a_usage_error(octave):
                          text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert out.returncode != 0
     assert OctaveRunner().failure_reason(out.stderr).startswith("error: usage"), out.stderr
-
-
-# --- the two variants: layers (the book's structure) and fused (fused_step.m, fused_perceptron.m) ---------------
-
-@pytest.mark.parametrize("batch", [1, 100])
-def test_fused_step_computes_what_the_layers_and_python_do(octave, batch):
-    data = bench_inputs(50, batch)
-    ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
-    layers = octave.run("first_step", {"lr": 0.1}, data).arrays
-    fused = octave.run("first_step", {"lr": 0.1, "variant": "fused"}, data).arrays
-    for name in PARAM_NAMES:
-        assert rel_diff(fused[name], ref[name]) <= check.GRAD_TOL, name
-        assert rel_diff(fused[name], layers[name]) <= check.GRAD_TOL, name
-    assert fused["first_step"].shape == () and fused["first_step"] > 0
-
-
-def test_fused_training_replays_the_reference(octave):
-    """Several steps at batch 1: losses, accuracies and weights as Python's."""
-    data = check.train_parity_inputs(1, iters=25, batch=1)
-    config = {"lr": 0.1, "eval_every": 10}
-    ref = get_runner("python").run("train", config, data).arrays
-    got = octave.run("train", {**config, "variant": "fused"}, data).arrays
-    assert sorted(got) == sorted(ref)
-    assert max_rel_each(got["loss"], ref["loss"]) <= check.GRAD_TOL
-    assert list(got["train_acc"]) == list(ref["train_acc"]) and list(got["test_acc"]) == list(ref["test_acc"])
-    for name in PARAM_NAMES:
-        assert rel_diff(got[name], ref[name]) <= check.GRAD_TOL, name
-
-
-@pytest.mark.parametrize("gate", ["AND", "XOR"])
-def test_fused_perceptron_gives_the_layered_results(octave, gate):
-    data = mk.perceptron_inputs(0, gate)
-    config = {"epochs": 300, "lr": 1.0, "repeats": 1}
-    layers = octave.run("perceptron", config, data).arrays
-    fused = octave.run("perceptron", {**config, "variant": "fused"}, data).arrays
-    assert fused["solved_epoch"] == layers["solved_epoch"]
-    for name in ("W", "b", "losses"):
-        assert np.max(np.abs(fused[name] - layers[name])) <= check.GRAD_TOL * max(np.max(np.abs(layers[name])), 1.0)
-
-
-def test_unknown_variant_is_the_tasks_error(octave):
-    with pytest.raises(PortError) as err:
-        octave.run("first_step", {"lr": 0.1, "variant": "faster"}, bench_inputs(5, 2), timeout=120)
-    assert err.value.reason == "error: unknown variant 'faster' (expected layers or fused)"
-
-
-def test_fused_labels_out_of_range_are_an_error(octave):
-    data = bench_inputs(5, 3)
-    data["t"] = data["t"] + 10
-    with pytest.raises(PortError) as err:
-        octave.run("first_step", {"lr": 0.1, "variant": "fused"}, data, timeout=120)
-    assert "labels" in err.value.reason
-
-
-def test_worker_holds_one_training_run_per_variant(octave, tmp_path):
-    """train_begin for both variants, their train_steps interleaved, each train_end dropping only its own run."""
-    from harness.workers import Workers
-    data = check.train_parity_inputs(0, iters=12)
-    folder = tmp_path / "train"
-    write_arrays(folder, data)
-    ref = get_runner("python").run("train", {"lr": 0.1, "eval_every": 6}, data).arrays
-    with Workers() as pool:
-        for variant in ("layers", "fused"):
-            pool.request("octave", "train_begin", {"lr": 0.1, "variant": variant}, input_dir=folder, timeout=120)
-        losses = {"layers": [], "fused": []}
-        for first in (0, 6):
-            for variant in ("fused", "layers"):
-                config = {"first": first, "steps": 6, "evaluate": 1}
-                if variant == "fused":
-                    config["variant"] = "fused"  # absent: layers
-                got = pool.request("octave", "train_steps", config, timeout=120).arrays
-                losses[variant].append(got["loss"])
-                assert float(got["test_acc"]) == ref["test_acc"][first // 6], variant
-        final = pool.request("octave", "train_end", {"variant": "fused"}, timeout=120).arrays
-        with pytest.raises(PortError, match="train_steps before train_begin .variant fused."):
-            pool.request("octave", "train_steps", {"first": 12, "steps": 1, "evaluate": 0, "variant": "fused"},
-                         timeout=60)
-        layered = pool.request("octave", "train_end", {}, timeout=120).arrays
-        assert pool.serial("octave") == 1
-    for variant, params in (("fused", final), ("layers", layered)):
-        assert max_rel_each(np.concatenate(losses[variant]), ref["loss"]) <= check.GRAD_TOL, variant
-        for name in PARAM_NAMES:
-            assert rel_diff(params[name], ref[name]) <= check.GRAD_TOL, (variant, name)
 
 
 class FakeOctave(OctaveRunner):

@@ -123,23 +123,26 @@ def test_progress_lines_during_training(port):
 # --- info and first_step ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_info_names_version_blas_and_threads(port, threads):
-    info = port.run("info", threads=threads).info
-    assert re.match(LANGUAGES[port.name].version, info["version"]), info
+def test_info_names_version_blas_and_threads(any_port, threads):
+    info = any_port.run("info", threads=threads).info
+    assert re.match(LANGUAGES[any_port.name].version, info["version"]), info
     assert "openblas" in info["blas"].lower(), info  # the set-up installs OpenBLAS for every language
     # OpenBLAS caps its threads at the CPUs this process may use
     assert info["blas_threads"] in {str(threads), str(min(threads, len(os.sched_getaffinity(0))))}, info
 
 
-@pytest.mark.parametrize("variant", ["layers", "fused"])
-def test_first_step_is_timed_and_computes_what_python_does(any_port, variant):
-    port = any_port
-    data = bench_inputs(50, 100)
-    ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
-    got = port.run("first_step", {"lr": 0.1, "variant": variant}, data).arrays
-    assert got["first_step"].shape == () and got["first_step"] > 0
+@pytest.mark.parametrize("batch", [1, 100])
+def test_first_step_of_each_variant_is_timed_and_computes_what_python_does(any_port, batch):
+    """first_step of each variant at the benchmark's shape: the same parameters as each other and as Python's."""
+    data = bench_inputs(50, batch)
+    ref = get_runner(REFERENCE).run("first_step", {"lr": 0.1}, data).arrays
+    got = {v: any_port.run("first_step", {"lr": 0.1, "variant": v}, data).arrays for v in ("layers", "fused")}
+    for variant, result in got.items():
+        assert result["first_step"].shape == () and result["first_step"] > 0, variant
+        for name in ("W1", "b1", "W2", "b2"):
+            assert rel_diff(result[name], ref[name]) <= check.GRAD_TOL, (variant, name)
     for name in ("W1", "b1", "W2", "b2"):
-        assert rel_diff(got[name], ref[name]) <= check.GRAD_TOL, name
+        assert rel_diff(got["fused"][name], got["layers"][name]) <= check.GRAD_TOL, name
 
 
 # --- workers: requests one after the other, state kept between them ------------------------------------------
@@ -284,36 +287,43 @@ def fails(port, task: str, config: dict | None = None, data=None, input_dir=None
     return reason
 
 
-def test_shapes_that_do_not_fit(port):
+def test_shapes_that_do_not_fit(any_port):
     data = mk.grad_inputs("two_layer_net", 0)
     data["W2"] = data["W2"][:7]  # 7 rows where the hidden layer has 50 units
-    fails(port, "grad", GRAD, data)
+    fails(any_port, "grad", GRAD, data)
 
 
-def test_missing_input_is_named(port):
+def test_missing_input_is_named(any_port):
     data = mk.grad_inputs("two_layer_net", 0)
     del data["x"]
-    assert "'x'" in fails(port, "grad", GRAD, data)
+    assert "'x'" in fails(any_port, "grad", GRAD, data)
 
 
-def test_labels_out_of_range(port):
+@pytest.mark.parametrize("variant", ["layers", "fused"])
+def test_labels_out_of_range(any_port, variant):
     data = mk.grad_inputs("two_layer_net", 0)
     data["t"] = data["t"] + 10
-    assert "labels" in fails(port, "grad", GRAD, data)
+    assert "labels" in fails(any_port, "grad", GRAD, data)
+    data = bench_inputs(5, 3)
+    data["t"] = data["t"] + 10
+    assert "labels" in fails(any_port, "first_step", {"lr": 0.1, "variant": variant}, data)
 
 
-def test_unreadable_input(port, tmp_path):
+def test_unreadable_input(any_port, tmp_path):
     folder = tmp_path / "in"
     write_arrays(folder, {"x": np.zeros((2, 3))})
     (folder / "x.bin").write_bytes(b"\0" * 7)  # shorter than the manifest says
-    assert "x.bin" in fails(port, "layers", input_dir=folder)
+    assert "x.bin" in fails(any_port, "layers", input_dir=folder)
 
 
-def test_unknown_task(port):
-    assert "no_such_task" in fails(port, "no_such_task")
+def test_unknown_task(any_port):
+    assert "no_such_task" in fails(any_port, "no_such_task")
 
 
-def test_unknown_variant(any_port):
-    data = mk.perceptron_inputs(0, "AND")
-    reason = fails(any_port, "perceptron", {"epochs": 10, "lr": 1.0, "repeats": 1, "variant": "turbo"}, data)
-    assert "unknown variant 'turbo' (expected layers or fused)" in reason
+@pytest.mark.parametrize("task", ["perceptron", "train", "first_step", "train_begin", "bench_begin"])
+def test_unknown_variant(any_port, task):
+    # every input right, so that the variant is the only fault
+    data = {"perceptron": mk.perceptron_inputs(0, "AND"), "train": check.train_parity_inputs(0, iters=2),
+            "train_begin": check.train_parity_inputs(0, iters=2)}.get(task) or bench_inputs(5, 2)
+    config = {"variant": "turbo", "lr": 0.1, "epochs": 1, "repeats": 1, "eval_every": 1, "case_id": "c"}
+    assert "unknown variant 'turbo' (expected layers or fused)" in fails(any_port, task, config, data)

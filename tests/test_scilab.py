@@ -11,14 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import bench_inputs, require_lang
 
-from harness import check
-from harness import inputs as mk
 from harness.interchange import write_arrays
 from harness.parity import rel_diff
-from harness.results import VARIANTS
-from harness.runners import PortError, get_runner
+from harness.runners import PortError
 from harness.workers import Workers
-from python_impl.two_layer_net import PARAM_NAMES
 
 LANG = "scilab"
 PORT = Path(__file__).resolve().parents[1] / "scilab_impl"
@@ -94,18 +90,6 @@ def pool(scilab):
         yield workers
 
 
-@pytest.mark.parametrize("batch", [1, 100])
-def test_fused_step_equals_the_layered_step_and_python(scilab, batch):
-    """first_step of each variant at the benchmark's shape: the same parameters as each other and as Python's."""
-    data = bench_inputs(50, batch)
-    ref = get_runner("python").run("first_step", {"lr": 0.1}, data).arrays
-    got = {v: scilab.run("first_step", {"lr": 0.1, "variant": v}, data).arrays for v in VARIANTS}
-    for name in PARAM_NAMES:
-        assert rel_diff(got["fused"][name], ref[name]) <= check.GRAD_TOL, name
-        assert rel_diff(got["fused"][name], got["layers"][name]) <= check.GRAD_TOL, name
-    assert got["fused"]["first_step"] > 0
-
-
 def test_held_runs_and_cases_are_per_variant(pool, tmp_path):
     """A request for a variant that holds nothing says so and names it; a bench_round that names another variant
     than its case's is an error; the worker goes on after both."""
@@ -123,13 +107,3 @@ def test_held_runs_and_cases_are_per_variant(pool, tmp_path):
     with pytest.raises(PortError, match=r"train_end \(variant layers\) before train_begin"):
         pool.request(LANG, "train_end", {}, timeout=60)
     assert pool.serial(LANG) == 1
-
-
-@pytest.mark.parametrize("task", ["perceptron", "train", "first_step", "train_begin", "train_steps", "train_end",
-                                  "bench_begin"])
-def test_unknown_variant_is_the_tasks_error(scilab, task):
-    data = mk.perceptron_inputs(0, "AND") if task == "perceptron" else bench_inputs(5, 2)
-    with pytest.raises(PortError) as err:
-        scilab.run(task, {"variant": "fast", "lr": 0.1, "epochs": 1, "repeats": 1, "eval_every": 1, "case_id": "c",
-                          "first": 0, "steps": 1}, data, timeout=120)
-    assert err.value.reason.startswith("error: unknown variant 'fast' (expected layers or fused)")
