@@ -153,3 +153,12 @@ class Machine:
         return {"seconds": round(dt, 1), "steal_share": round(stolen, 4), "other_processes_cpus": round(others, 3),
                 "load_average": round(sum(load) / len(load), 2) if load else None,
                 "busy": bool(others > BUSY_OTHERS or stolen > BUSY_STEAL), "other_benchmarks": sorted(self.others)}
+
+
+def pinned_cpus(pin: bool, threads: int) -> set[int] | None:
+    """The one CPU every worker is pinned to, when pinning is asked for, BLAS uses one thread and the harness
+    may use more than one CPU (the last one: the first tends to take the machine's interrupts)."""
+    if not pin or threads != 1 or not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return {cpus[-1]} if len(cpus) > 1 else None

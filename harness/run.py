@@ -26,21 +26,14 @@ from pathlib import Path
 from typing import Callable
 
 from .data import DataError
-from .environment import (
-    close_dead_runs,
-    dgemm_gflops,
-    machine_record,
-    new_run_dir,
-    pinned_cpus,
-    probe,
-    project_version,
-    read_environment,
-    write_environment,
-)
+from .dgemm import dgemm_gflops
+from .environment import machine_record, project_version, read_environment, write_environment
 from .languages import REFERENCE
-from .machine import Machine, other_benchmarks
+from .machine import Machine, other_benchmarks, pinned_cpus
+from .probe import probe
 from .progress import Progress
 from .results import SETTINGS_TASK, ResultsFile, Row
+from .run_folders import close_dead_runs, new_run_dir
 from .runners.base import REPO
 from .runners.processes import MALLOC_TUNABLES, clean_stale_temp
 from .settings import MNIST_TASKS, Settings
