@@ -45,6 +45,21 @@ def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, timeout
     return compare(lang, f"grad {model} ({target})", got, ref, GRAD_TOL)
 
 
+def fused_rows(lang: str, seed: int = 0, timeout: float = 300) -> list[Comparison]:
+    """The language's fused variant (docs/porting.md) against Python's layered code: the first training step at
+    batch 1 and 100, and the perceptron on AND (its solved epoch, weights and loss curve)."""
+    runner, rows = get_runner(lang), []
+    for batch in (1, 100):
+        data = mk.grad_inputs("two_layer_net", seed, batch=batch)
+        ref = get_runner(REFERENCE).run("first_step", {"lr": 0.1}, data).arrays
+        got = runner.run("first_step", {"lr": 0.1, "variant": "fused"}, data, timeout=timeout).arrays
+        rows += compare(lang, f"fused first step (batch {batch})", got, ref, GRAD_TOL, ["W1", "b1", "W2", "b2"])
+    data, config = mk.perceptron_inputs(seed, "AND"), {"epochs": 200, "lr": 1.0, "repeats": 1}
+    ref = get_runner(REFERENCE).run("perceptron", config, data).arrays
+    got = runner.run("perceptron", {**config, "variant": "fused"}, data, timeout=timeout).arrays
+    return rows + compare(lang, "fused perceptron (AND)", got, ref, GRAD_TOL, ["solved_epoch", "W", "b", "losses"])
+
+
 def numerical_rows(lang: str, model: str, seed: int = 0, hidden: int = 10, timeout: float = 600) -> list[Comparison]:
     """The language's own backprop against its own central differences (a small hidden layer keeps it fast)."""
     data = mk.grad_inputs(model, seed, hidden=hidden)

@@ -89,11 +89,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"nothing to compare: check compares the other languages with the Python reference, and {why}")
         return 1
     rows, failures = [], []
-    for lang in langs:
-        steps = [lambda lang=lang: check.layer_rows(lang)] + [
+    for lang in [REFERENCE, *langs]:  # the reference's own fused variant first, against its layered code
+        steps = [] if lang == REFERENCE else [lambda lang=lang: check.layer_rows(lang)] + [
             (lambda lang=lang, m=m, lab=lab: check.grad_rows(lang, m, labels=lab))
             for m in ("two_layer_net", "perceptron") for lab in (True, False)]
-        if args.full:
+        steps.append(lambda lang=lang: check.fused_rows(lang))
+        if args.full and lang != REFERENCE:
             steps += [lambda lang=lang, m=m: check.numerical_rows(lang, m) for m in ("two_layer_net", "perceptron")]
             steps.append(lambda lang=lang: check.train_rows(lang))
         for step in steps:

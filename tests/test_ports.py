@@ -53,6 +53,13 @@ def test_training_replays_the_reference(port):
     assert_all_ok(check.train_rows(port.name))
 
 
+def test_check_covers_the_fused_variant(any_port):
+    rows = check.fused_rows(any_port.name)
+    assert {r.case for r in rows} == {"fused first step (batch 1)", "fused first step (batch 100)",
+                                      "fused perceptron (AND)"}
+    assert_all_ok(rows)
+
+
 @pytest.fixture(params=(REFERENCE, *PORTS))
 def any_port(request):
     """Every port, Python's too (its fused variant is compared with its own layers)."""
