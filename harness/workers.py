@@ -13,10 +13,8 @@ for the rest of the run. A task that fails inside a healthy worker (`nnbench-err
 """
 from __future__ import annotations
 
-import os
 import queue
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -27,10 +25,10 @@ from typing import Callable
 
 import numpy as np
 
-from .interchange import InterchangeError, read_arrays, read_info, write_arrays, write_config
+from .interchange import InterchangeError, read_arrays, read_info
 from .runners import PortError, Runner, get_runner
 from .runners.base import REPO, TaskResult
-from .runners.processes import TEMP_PREFIX, child_setup
+from .runners.processes import TEMP_PREFIX, child_setup, kill_group, progress, write_task
 
 READY, DONE, ERROR = "nnbench-ready", "nnbench-done", "nnbench-error"
 START_TIMEOUT = 120.0  # seconds for a worker to print nnbench-ready (Julia loads its code in about 1 s)
@@ -94,14 +92,7 @@ class Worker:
     def kill(self) -> None:
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+        kill_group(self.proc, wait=10)
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
@@ -118,11 +109,7 @@ class Worker:
         self.requests += 1
         folder = Path(self.scratch) / f"{self.lang}-{self.requests:05d}-{task}"
         try:
-            write_config(folder, {"task": task, "threads": self.threads, **(config or {})})
-            if input_dir is not None:
-                (folder / "in").symlink_to(Path(input_dir).resolve(), target_is_directory=True)
-            elif inputs:
-                write_arrays(folder / "in", inputs)
+            write_task(folder, task, self.threads, config, inputs, input_dir)
             start = time.perf_counter()
             try:
                 self.proc.stdin.write(f"run {folder}\n")
@@ -154,10 +141,10 @@ class Worker:
             if line is None:
                 code = self.proc.wait() if self.proc is not None else None
                 self._fail(f"its worker died (exit code {code}) {what.replace('to ', 'while trying to ', 1)}")
-            parts = line.split()
-            if len(parts) == 3 and parts[0] == "progress" and parts[1].isdigit() and parts[2].isdigit():
+            done = progress(line)
+            if done is not None:
                 if on_progress is not None:
-                    on_progress(int(parts[1]), int(parts[2]))
+                    on_progress(*done)
                 continue
             if line.startswith("nnbench-"):
                 kind, _, message = line.partition(" ")

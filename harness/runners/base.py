@@ -19,8 +19,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..interchange import InterchangeError, read_arrays, read_info, write_arrays, write_config
-from .processes import MALLOC_TUNABLES, TEMP_PREFIX, child_setup
+from ..interchange import InterchangeError, read_arrays, read_info
+from .processes import MALLOC_TUNABLES, TEMP_PREFIX, child_setup, kill_group, progress, write_task
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -115,11 +115,7 @@ class Runner:
             shutil.rmtree(task_dir, ignore_errors=True)
             task_dir.mkdir(parents=True)
         try:
-            write_config(task_dir, {"task": task, "threads": threads, **(config or {})})
-            if input_dir is not None:
-                (task_dir / "in").symlink_to(Path(input_dir).resolve(), target_is_directory=True)
-            elif inputs:
-                write_arrays(task_dir / "in", inputs)
+            write_task(task_dir, task, threads, config, inputs, input_dir)
             return self._launch(found, task_dir, timeout, threads, on_progress)
         finally:
             if tmp is not None:
@@ -140,13 +136,10 @@ class Runner:
         def pump() -> None:
             for line in proc.stdout:
                 line = line.rstrip("\n")
-                parts = line.split()
-                if len(parts) == 3 and parts[0] == "progress" and on_progress is not None:
-                    try:
-                        on_progress(int(parts[1]), int(parts[2]))
-                        continue
-                    except ValueError:
-                        pass
+                done = progress(line)
+                if done is not None and on_progress is not None:
+                    on_progress(*done)
+                    continue
                 tail.append(line)
 
         reader = threading.Thread(target=pump, daemon=True)
@@ -154,10 +147,10 @@ class Runner:
         try:
             ended = wait_exit(proc, timeout)
         except BaseException:
-            _kill(proc)  # Ctrl-C: do not leave the port running
+            kill_group(proc)  # Ctrl-C: do not leave the port running
             raise
         if ended is None:
-            _kill(proc)
+            kill_group(proc)
             reader.join(2)
             raise PortError(self.name, f"timed out after {timeout:.0f} s", "\n".join(tail))
         end, usage = ended
@@ -195,14 +188,6 @@ def wait_exit(proc: subprocess.Popen, timeout: float) -> tuple[float, os.struct_
     waiter.start()
     waiter.join(timeout)
     return (ended[0], ended[1]) if ended else None
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, 9)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
 
 
 def which(*names: str) -> str | None:

@@ -1,16 +1,23 @@
-"""What every process the harness starts shares: the same allocator settings, death with the harness, and
-temporary folders named after the harness's process so that a run killed outright can be cleaned up after."""
+"""What every process the harness starts shares, one-shot (runners/base.py) or worker (workers.py): the same
+allocator settings, death with the harness, the task folder it is given, the progress lines it prints, how it is
+killed (with its whole process group), and temporary folders named after the harness's process so that a run
+killed outright can be cleaned up after."""
 from __future__ import annotations
 
 import ctypes
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
 from typing import Callable
+
+import numpy as np
+
+from ..interchange import write_arrays, write_config
 
 # glibc's malloc, the same for every language (docs/measurement.md, "The allocator"): with its default
 # thresholds an interpreter that allocates a new matrix for every result (Octave, Scilab, NumPy) trims its heap
@@ -62,3 +69,34 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
+
+
+def write_task(folder: Path, task: str, threads: int, config: dict | None = None,
+               inputs: dict[str, np.ndarray] | None = None, input_dir: Path | None = None) -> None:
+    """A task folder (docs/interchange.md): config.txt, and the inputs written to in/ or, when an input folder is
+    already written, in/ linked to it (not copied)."""
+    write_config(folder, {"task": task, "threads": threads, **(config or {})})
+    if input_dir is not None:
+        (folder / "in").symlink_to(Path(input_dir).resolve(), target_is_directory=True)
+    elif inputs:
+        write_arrays(folder / "in", inputs)
+
+
+def progress(line: str) -> tuple[int, int] | None:
+    """(done, total) from a port's `progress DONE TOTAL` line; None for any other line."""
+    parts = line.split()
+    if len(parts) == 3 and parts[0] == "progress" and parts[1].isdigit() and parts[2].isdigit():
+        return int(parts[1]), int(parts[2])
+    return None
+
+
+def kill_group(proc: subprocess.Popen, wait: float | None = None) -> None:
+    """Kills a port's process and its children (its process group), and reaps it (waiting at most `wait` s)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        pass
