@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from harness import check
 from harness import inputs as mk
 from harness.runners import RUNNERS, Runner
+from harness.runners.base import Found
 
 # The tests' runs time nothing that matters: they may run beside a benchmark (or another test suite) on the same
 # machine, which `harness run` otherwise refuses (tests/test_machine.py checks the refusal itself).
@@ -66,3 +70,45 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
+
+
+# Every process this test session starts carries this mark in its environment (the harness passes its own on to
+# the ports it starts): the tests that look for workers left behind count only their own, not those of a benchmark
+# or another test suite running beside them.
+SESSION_MARK = f"NNBENCH_TEST_SESSION={uuid.uuid4().hex}"
+os.environ["NNBENCH_TEST_SESSION"] = SESSION_MARK.split("=", 1)[1]
+
+
+def command_lines() -> list[str]:
+    """The command line of every running process this test session started, from /proc (a bare machine may have
+    no `ps`)."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if SESSION_MARK.encode() not in (entry / "environ").read_bytes().split(b"\0"):
+                    continue
+                lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+            except OSError:  # it ended meanwhile, or is not ours to read
+                pass
+    return lines
+
+
+FAKE = Path(__file__).with_name("fake_port.py")
+
+
+class FakeRunner(Runner):
+    """A 'language' run by tests/fake_port.py, which misbehaves as told (see there)."""
+
+    def __init__(self, name: str, behaviour: str):
+        self.name, self.behaviour = name, behaviour
+        self.install_hint = "nothing to install (test fake)"
+
+    def find(self):
+        return Found(sys.executable, "test")
+
+    def command(self, found, arg):
+        return [found.exe, str(FAKE), self.behaviour, str(arg)]
+
+    def environment(self, found, threads):
+        return {**super().environment(found, threads), "PYTHONPATH": str(FAKE.parents[1])}
