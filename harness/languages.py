@@ -37,9 +37,16 @@ LANGUAGES: dict[str, Language] = {lang.name: lang for lang in (
              r"GNU Octave \d+\.\d+", "inferred", "tic/toc"),
     Language("scilab", "Scilab", "#2E8B57", "scilab_impl", "entry.sce", "scilab:ScilabRunner", ("scilab-cli",),
              r"Scilab \d+", "inferred", "tic/toc"),
+    Language("r", "R", "#276DC3", "r_impl", "entry.R", "r:RRunner", ("r-base-core",),
+             r"R version \d+\.\d+", "inferred", "Sys.time"),
 )}
 NAMES = tuple(LANGUAGES)  # in the order of the report's columns
 PORTS = tuple(n for n in NAMES if n != REFERENCE)  # every language but the reference
+
+
+def entry_path(lang: str) -> str:
+    """A language's dispatcher, relative to the repository: "octave_impl/entry.m"."""
+    return f"{LANGUAGES[lang].folder}/{LANGUAGES[lang].entry}"
 
 
 def ordered(langs) -> list[str]:

@@ -8,13 +8,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .languages import LANGUAGES, entry_path
+
 PROC = Path("/proc")
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 BUSY_OTHERS = 0.25  # CPUs' worth of other processes' time, on average, that makes a run "busy"
 BUSY_STEAL = 0.05  # share of the CPU time stolen by the host that makes a run "busy"
 # what another run of this project looks like in a process's command line
-BENCH_MARKS = (("-m", "harness", "run"), ("julia_impl/entry.jl", "--worker"), ("scilab_impl/entry.sce",),
-               ("octave_impl", "--worker"), ("python_impl", "--worker"))
+# (every port's worker: its dispatcher's path, or Python's folder as a module name, then --worker)
+BENCH_MARKS = (("-m", "harness", "run"),
+               *((lang.folder if lang.entry.endswith(".py") else entry_path(lang.name), "--worker")
+                 for lang in LANGUAGES.values()))
 
 
 def cpu_counters() -> tuple[int, int, int] | None:

@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from ..interchange import InterchangeError, read_arrays, read_info
+from ..languages import entry_path
 from .processes import MALLOC_TUNABLES, TEMP_PREFIX, child_setup, kill_group, progress, write_task
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,6 +61,11 @@ class Runner:
     install_hint = ""
     env_var = ""  # an environment variable that names the executable (checked first), e.g. OCTAVE
     program = ""  # the executable looked up on PATH next, e.g. octave-cli
+
+    @property
+    def entry(self) -> Path:
+        """The port's dispatcher, as the registry of languages names it: what the command starts."""
+        return REPO / entry_path(self.name)
 
     def find(self) -> Found | None:
         """The runtime to use, or None when it is missing (then `missing_reason` says why). A runtime the user

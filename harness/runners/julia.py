@@ -129,7 +129,7 @@ class JuliaRunner(Runner):
     def command(self, found: Found, arg: str | Path) -> list[str]:
         target = None if self.native else cpu_target(found.exe)
         return [found.exe, "--startup-file=no", "--history-file=no", *(["-C", target] if target else []),
-                str(REPO / "julia_impl" / "entry.jl"), str(arg)]
+                str(self.entry), str(arg)]
 
     def run(self, task: str, config: dict | None = None, inputs=None, timeout: float = 600.0, threads: int = 1,
             on_progress=None, keep_dir=None, input_dir=None) -> TaskResult:

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from ..languages import entry_path
 from .base import REPO, PortError, TaskResult
 
 PROBE_CODE = "from juliacall import Main as jl; print('juliacall-ok', jl.seval('string(VERSION)'))"
@@ -63,7 +64,7 @@ def _julia_impl():
         if not ok:
             raise PortError("julia", f"juliacall transport unavailable: {why}")
         from juliacall import Main as jl  # noqa: PLC0415 (imported only when this transport is used)
-        jl.include(str(REPO / "julia_impl" / "entry.jl"))
+        jl.include(str(REPO / entry_path("julia")))
         _module = jl.JuliaImpl
     return _module
 

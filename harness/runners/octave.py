@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import REPO, Found, Runner
+from .base import Found, Runner
 
-ENTRY = REPO / "octave_impl" / "entry.m"
 
 # Octave 7 may print this at exit, after a script's own output, whatever happened before (docs/design.md,
 # "Runtimes"): it is never the reason a task failed.
@@ -21,7 +20,7 @@ class OctaveRunner(Runner):
 
     def command(self, found: Found, arg: str | Path) -> list[str]:
         # --norc: no ~/.octaverc or site startup files; --quiet: no banner. entry.m adds its folder to the path.
-        return [found.exe, "--norc", "--quiet", str(ENTRY), str(arg)]
+        return [found.exe, "--norc", "--quiet", str(self.entry), str(arg)]
 
     def failure_reason(self, output: str) -> str | None:
         """The first `error:` (or `parse error`) line that is not Octave's exit-time noise."""

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import REPO, Found, Runner
+from .base import Found, Runner
 
-ENTRY = REPO / "scilab_impl" / "entry.sce"
 
 
 class ScilabRunner(Runner):
@@ -15,4 +14,4 @@ class ScilabRunner(Runner):
 
     def command(self, found: Found, arg: str | Path) -> list[str]:
         # -nb: no banner; -nouserstartup: ignore ~/.scilab; the script ends with exit(), so no prompt waits.
-        return [found.exe, "-nb", "-nouserstartup", "-f", str(ENTRY), "-args", str(arg)]
+        return [found.exe, "-nb", "-nouserstartup", "-f", str(self.entry), "-args", str(arg)]
