@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .arguments import parse_langs, parse_list, positive_int, positive_number, seed, usage_error
 from .commands import cmd_check, cmd_compare, cmd_data, cmd_doctor, cmd_grad, cmd_plot, print_summary
+from .languages import LANGUAGES, NAMES
 from .runners import LANGS
 from .runners.base import REPO
 
@@ -93,9 +94,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    names = [LANGUAGES[n].display for n in NAMES]
     p = argparse.ArgumentParser(prog="python -m harness", description=(
-        "The same neural networks in Python, Julia, Scilab and Octave: gradients checked against each other, timed "
-        "fairly, compared in plots and a report."))
+        f"The same neural networks in {', '.join(names[:-1])} and {names[-1]}: gradients checked against each other, "
+        "timed fairly, compared in plots and a report."))
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp, timeout: float) -> None:

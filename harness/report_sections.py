@@ -207,11 +207,11 @@ CAVEATS = ["## Caveats", "",
            "counts every pause of the run (the summary's *pauses*), so the two differ; the training run's amortized "
            "step is the headline.",
            "- Python's step includes NumPy's per-call overhead; the ports' steps include their interpreters' (Scilab, "
-           "Octave).",
+           "Octave, R).",
            "- The training loss is recorded from each step's own forward pass, before the update (the book records it "
            "after).",
            "- The batch gather is outside the timed step in every language.",
-           "- Scilab, Octave and NumPy allocate a new matrix for every result. With glibc's default malloc settings "
+           "- Scilab, Octave, R and NumPy allocate a new matrix for every result. With glibc's default malloc settings "
            "the heap is trimmed and regrown many times per step, so the step time depends on what else the process "
            "holds; the harness raises glibc's trim and mmap thresholds for every language alike (Setup above), which "
            "makes them faster and steadier. A user's own GLIBC_TUNABLES is kept instead.",

@@ -5,7 +5,8 @@
 # One sample per column, as everywhere in this port: x is 784 x N, W1 is H x 784, W2 is 10 x H (Python's
 # transposes), labels are 1-based. No layer objects: whole-matrix expressions, crossprod/tcrossprod where they
 # save a transpose, the one-hot left implicit (the labels index the scores), the softmax's exp serving both the
-# loss and dy. R has no in-place arithmetic that a user can ask for; it reuses a temporary's memory itself when
+# loss and dy, sums as products with a vector of ones (BLAS; rowSums and colSums cost several times more here),
+# the ReLU as a product with its mask, kept for the backward pass. R has no in-place arithmetic that a user can ask for; it reuses a temporary's memory itself when
 # nothing else refers to it, so the fewest operations is the fewest new arrays: no array here is copied behind
 # the code's back (each intermediate is used once, or only read).
 
@@ -28,36 +29,42 @@ fused_step <- function(net, x, t, lr) {
   W2 <- p$W2
   n <- ncol(x)
   classes <- nrow(W2)
+  ones <- rep(1, n)
 
   # forward: h = relu(W1.x + b1), s = W2.h + b2
   h <- W1 %*% x + p$b1
-  h[h <= 0] <- 0
+  active <- h > 0            # where the pre-activation is > 0: the ReLU and its gradient
+  h <- h * active
   s <- W2 %*% h + p$b2
 
-  # softmax with the exact log-sum-exp loss; then dy = (softmax - onehot) / N
-  label <- cbind(t, seq_len(n))  # each column's label, as (row, column) pairs
-  m <- column_max(s)
-  picked <- s[label] - m
-  e <- exp(s - rep(m, each = classes))
+  # softmax with the exact log-sum-exp loss; then dy = (softmax - onehot) / N. Each column's entries are found
+  # by linear index: column j starts after `offset[j]` entries.
+  offset <- seq.int(0L, by = classes, length.out = n)
+  label <- t + offset
+  m <- column_max(s)                      # layers.R
+  shift <- rep(m, each = classes)
+  e <- exp(s - shift)
   z <- colSums(e)
-  L <- sum(log(z) - picked) / n
+  L <- sum(log(z) - (s[label] - m)) / n
   dy <- e / rep(z, each = classes)
   dy[label] <- dy[label] - 1
   dy <- dy / n
 
-  # backward, every gradient before any update
-  dW2 <- tcrossprod(dy, h)          # dW2 = dy.h^T  (Python: h^T.dy)
-  db2 <- rowSums(dy)
-  dh <- crossprod(W2, dy) * (h > 0) # dh = W2^T.dy where the pre-activation is > 0
-  dW1 <- tcrossprod(dh, x)          # dW1 = dh.x^T
-  db1 <- rowSums(dh)
+  # backward; lr is applied to the small factor of each weight gradient (one pass over dy and dh instead of one
+  # over W1 and W2)
+  dh <- crossprod(W2, dy) * active        # dh = W2^T.dy where the pre-activation is > 0
+  db2 <- drop(dy %*% ones)                # the sums over the samples, as products with ones
+  db1 <- drop(dh %*% ones)
   # The first layer's dx = W1^T.dh, dropped: computed so that the step does the layered step's work (its Affine
   # returns it). Skipping it would save about a third of the step's FLOPs.
   dx <- crossprod(W1, dh)
 
-  p$W1 <- W1 - lr * dW1
+  # the update, each weight gradient formed inside it (none reads an updated parameter): W1 - lr.dW1 with
+  # lr.dW1 = (lr.dh).x^T (Python: x^T.dh) and lr.dW2 = (lr.dy).h^T (h^T.dy), each a temporary whose memory R
+  # reuses for the difference (no second array the size of W1)
+  p$W1 <- W1 - tcrossprod(lr * dh, x)
   p$b1 <- p$b1 - lr * db1
-  p$W2 <- W2 - lr * dW2
+  p$W2 <- W2 - tcrossprod(lr * dy, h)
   p$b2 <- p$b2 - lr * db2
   L
 }

@@ -44,18 +44,16 @@ Mul <- function() {
   environment()
 }
 
-# out = max(x, 0); the gradient at exactly 0 is 0 (the book masks x <= 0).
+# out = max(x, 0); the gradient at exactly 0 is 0 (the book masks x <= 0). This layer keeps the complement,
+# x > 0, and multiplies by it, which R does faster than assigning through a logical index (as Octave's and
+# Scilab's Relu do).
 Relu <- function() {
-  mask <- NULL
+  positive <- NULL
   forward <- function(x) {
-    mask <<- x <= 0
-    x[mask] <- 0  # on R's copy of x: the caller's x is not changed
-    x
+    positive <<- x > 0
+    x * positive
   }
-  backward <- function(dout) {
-    dout[mask] <- 0
-    dout
-  }
+  backward <- function(dout) dout * positive
   environment()
 }
 
@@ -87,30 +85,14 @@ Affine <- function(params, W = "W", b = "b") {
   backward <- function(dout) {
     dx <- crossprod(params[[W]], dout)  # dx = W^T.dout  (Python: dout.W^T)
     dW <<- tcrossprod(dout, x)          # dW = dout.x^T  (Python: x^T.dout)
-    db <<- rowSums(dout)                # db = the sum over the samples
+    db <<- drop(dout %*% rep(1, ncol(dout)))  # db = the sum over the samples, as a product with ones
     dx
   }
   environment()
 }
 
-# The maximum of each column of x (C x N): a short loop over the C rows (C is 10), each a whole-row pmax.
-column_max <- function(x) {
-  m <- x[1, ]
-  for (i in seq_len(nrow(x))[-1]) m <- pmax(m, x[i, ])
-  m
-}
-
-# Column-wise softmax (one sample per column), shifted by each column's maximum for stability.
-softmax <- function(x) {
-  e <- exp(x - rep(column_max(x), each = nrow(x)))
-  e / rep(colSums(e), each = nrow(x))
-}
-
-# Column-wise log-softmax by log-sum-exp: exact and stable (no +1e-7 inside a log).
-log_softmax <- function(x) {
-  shifted <- x - rep(column_max(x), each = nrow(x))
-  shifted - rep(log(colSums(exp(shifted))), each = nrow(x))
-}
+# The maximum of each column of x (C x N): the entry max.col finds in each column of the transpose.
+column_max <- function(x) x[max.col(t(x), "last") + seq.int(0L, by = nrow(x), length.out = ncol(x))]
 
 # Integer labels (N, 1-based) to a one-hot matrix (classes x N); one-hot input (a matrix) is returned as it is.
 one_hot <- function(t, classes) {
@@ -121,15 +103,21 @@ one_hot <- function(t, classes) {
 }
 
 # Softmax followed by the mean cross-entropy over the batch. Accepts one-hot targets (C x N) or integer labels
-# (N, 1-based). Backward is (y - t) / N.
+# (N, 1-based). Forward shifts each column by its maximum for stability and takes the softmax and the exact
+# log-softmax (log-sum-exp: no +1e-7 inside a log) from one exp, as Octave's and Scilab's do. Backward is
+# (y - t) / N.
 SoftmaxWithLoss <- function() {
   y <- NULL
   t <- NULL
   loss <- NULL
   forward <- function(x, t_in) {
     t <<- one_hot(t_in, nrow(x))
-    y <<- softmax(x)
-    loss <<- -sum(t * log_softmax(x)) / ncol(x)
+    # softmax(x) and log_softmax(x) from one shift and one exp
+    shifted <- x - rep(column_max(x), each = nrow(x))
+    e <- exp(shifted)
+    sums <- colSums(e)
+    y <<- e / rep(sums, each = nrow(x))
+    loss <<- -sum(t * (shifted - rep(log(sums), each = nrow(x)))) / ncol(x)
     loss
   }
   backward <- function(dout = 1) dout * (y - t) / ncol(t)

@@ -20,7 +20,7 @@ import numpy as np
 from ..interchange import write_arrays, write_config
 
 # glibc's malloc, the same for every language (docs/measurement.md, "The allocator"): with its default
-# thresholds an interpreter that allocates a new matrix for every result (Octave, Scilab, NumPy) trims its heap
+# thresholds an interpreter that allocates a new matrix for every result (Octave, Scilab, R, NumPy) trims its heap
 # and maps fresh pages many times per step, so its step time depends on what else the process holds. Raised
 # thresholds keep freed memory for reuse. A GLIBC_TUNABLES of the user's own (even empty) is kept instead.
 MALLOC_TUNABLES = ("glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456:"
