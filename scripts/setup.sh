@@ -2,8 +2,9 @@
 # Installs everything the benchmark and the tests need, on Debian 12 or 13; safe to run again (each step
 # is skipped when already done). Used by ./bench.sh and ./test.sh.
 #
-#   1. Debian packages: python3-venv, Octave, Scilab (scilab-cli) and OpenBLAS (libopenblas0-pthread, so that
-#      Octave and Scilab use OpenBLAS instead of the slow reference BLAS). Needs root or sudo.
+#   1. Debian packages, as the registry of languages lists them (harness/languages.py): python3-venv, Octave,
+#      Scilab (scilab-cli), R (r-base-core) and OpenBLAS (libopenblas0-pthread, so that Octave, Scilab and R use
+#      OpenBLAS instead of the slow reference BLAS). Needs root or sudo.
 #      NNBENCH_NO_APT=1 skips this step (then missing languages are reported and left out).
 #   2. A virtual environment .venv/ with this project and its Python packages, with the test extra (pytest and
 #      ruff; Debian's Python refuses `pip install` outside one).

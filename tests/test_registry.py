@@ -29,6 +29,22 @@ def test_every_language_has_a_runner_a_port_folder_and_its_dispatcher():
     assert ordered(["scilab", "zeta", REFERENCE]) == [REFERENCE, "scilab", "zeta"] and color("zeta") == "#555555"
 
 
+def test_every_runner_starts_the_dispatcher_the_registry_names():
+    """The command each runner builds (Julia's without the -C its CPU would add, as the cpu_target task starts it
+    too) starts the registry's dispatcher; so does the benchmark's recognition of its own workers."""
+    from harness.machine import looks_like_bench
+    from harness.runners.base import Found
+    from harness.runners.julia import JuliaRunner
+    for runner in (*RUNNERS.values(), JuliaRunner("julia-native", native=True)):
+        lang = runner.language or runner.name
+        if lang == "julia" and not runner.native:
+            continue  # the tuned Julia asks the executable for its CPU name: run by the Julia tests
+        cmd = runner.command(Found("/usr/bin/true", "test"), "--worker")
+        entry = REPO / LANGUAGES[lang].folder / LANGUAGES[lang].entry
+        assert str(entry) in cmd or LANGUAGES[lang].folder + ".entry" in cmd, (runner.name, cmd)
+        assert looks_like_bench(cmd), cmd
+
+
 def test_the_set_up_installs_the_registrys_packages():
     out = subprocess.run([sys.executable, str(REPO / "harness" / "languages.py"), "packages"], capture_output=True,
                          text=True, check=True).stdout.split()

@@ -62,10 +62,12 @@ class Runner:
     env_var = ""  # an environment variable that names the executable (checked first), e.g. OCTAVE
     program = ""  # the executable looked up on PATH next, e.g. octave-cli
 
+    language = ""  # the registry's name of the port this runner starts, where it differs from `name` (julia-native)
+
     @property
     def entry(self) -> Path:
         """The port's dispatcher, as the registry of languages names it: what the command starts."""
-        return REPO / entry_path(self.name)
+        return REPO / entry_path(self.language or self.name)
 
     def find(self) -> Found | None:
         """The runtime to use, or None when it is missing (then `missing_reason` says why). A runtime the user

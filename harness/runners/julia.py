@@ -101,7 +101,7 @@ def _shown(path: Path) -> str:
 
 
 class JuliaRunner(Runner):
-    name = "julia"
+    name = language = "julia"
     install_hint = INSTALL_COMMAND
 
     def find(self) -> Found | None:
