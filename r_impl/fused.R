@@ -46,9 +46,8 @@ fused_step <- function(net, x, t, lr) {
   e <- exp(s - shift)
   z <- colSums(e)
   L <- sum(log(z) - (s[label] - m)) / n
-  dy <- e / rep(z, each = classes)
-  dy[label] <- dy[label] - 1
-  dy <- dy / n
+  dy <- e / rep(z * n, each = classes)  # softmax / N, then minus onehot / N
+  dy[label] <- dy[label] - 1 / n
 
   # backward; lr is applied to the small factor of each weight gradient (one pass over dy and dh instead of one
   # over W1 and W2)
