@@ -69,23 +69,23 @@ fused_step <- function(net, x, t, lr) {
 }
 
 # perceptron$train's results (perceptron.R) with its epochs written inline: whole-vector expressions in one
-# loop, no forward/backward calls and no BLAS (X is 2 x 4: a matrix product costs more than its arithmetic).
-# X is n x N (one sample per column): X * W scales row i by W[i], so colSums(X * W) is X^T.W, and
-# X %*% dZ's n sums are rowSums(X * dZ[col]).
+# loop, no forward/backward calls. X is n x N (one sample per column); its transpose is made once, so that Z is
+# one product, Xt %*% W (measured: R's products of these 2 x 4 matrices cost less than colSums and rowSums,
+# which check their arguments in R code before they add, and four times less than the layered epoch's calls).
 fused_perceptron_train <- function(W, b, X, Y, epochs, lr) {
   targets <- Y > 0.5
-  n <- nrow(X)
+  Xt <- t(X)
   losses <- numeric(epochs)
   solved <- -1
   for (epoch in seq_len(epochs)) {
-    A <- 1 / (1 + exp(-(colSums(X * W) + b)))
+    A <- 1 / (1 + exp(-(drop(Xt %*% W) + b)))
     if (solved < 0 && all((A > 0.5) == targets)) solved <- epoch - 1
     E <- A - Y
     losses[epoch] <- 0.5 * sum(E * E)
     dZ <- E * A * (1 - A)  # (A - Y) * sigmoid(Z) * (1 - sigmoid(Z)), computed once for dW and db
-    W <- W - lr * rowSums(X * rep(dZ, each = n))
+    W <- W - lr * drop(X %*% dZ)
     b <- b - lr * sum(dZ)
   }
-  if (solved < 0 && all((1 / (1 + exp(-(colSums(X * W) + b))) > 0.5) == targets)) solved <- epochs
+  if (solved < 0 && all((1 / (1 + exp(-(drop(Xt %*% W) + b))) > 0.5) == targets)) solved <- epochs
   list(W = W, b = b, losses = losses, solved_epoch = solved)
 }
