@@ -49,6 +49,22 @@ def max_rel_each(a: np.ndarray, ref: np.ndarray) -> float:
 CURVES = {("train", "loss"), ("perceptron", "losses")}  # compared point by point
 
 
+def difference(task: str, name: str, got: np.ndarray, base: np.ndarray, floor: float = 0.0) -> float:
+    """How far one result array is from its base: point by point for a curve (CURVES: every step of a loss must
+    agree), norm-wise otherwise. The one measure `run` (verify) and `check` both judge by."""
+    return max_rel_each(got, base) if (task, name) in CURVES else rel_diff(got, base, floor)
+
+
+def differences(task: str, got: dict, base: dict, names, floor: float = 0.0) -> dict[str, float]:
+    """difference() for each name; an array missing from `got` is infinitely far."""
+    return {n: difference(task, n, got[n], base[n], floor) if n in got else float("inf") for n in names}
+
+
+def within(value: float, tol: float) -> bool:
+    """The verdict on one difference: finite and at most the tolerance (NaN never passes)."""
+    return bool(np.isfinite(value) and value <= tol)
+
+
 def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list[str], tol: float,
            floor: float = 0.0) -> None:
     """Compares every participant's results with Python's layered code, the reference, and a fused variant's also
@@ -68,13 +84,12 @@ def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list
             against["vs_layers_rel"] = (f"{lang}'s layered code", got[lang])
         wrong = []
         for metric, (name, base) in against.items():
-            rows = [Row(lang, task, case, metric, n,
-                        max_rel_each(res[n], base[n]) if (task, n) in CURVES else rel_diff(res[n], base[n], floor),
-                        "", "largest relative difference over the curve" if (task, n) in CURVES else "norm-wise",
-                        variant) for n in names]
+            rows = [Row(lang, task, case, metric, n, value, "",
+                        "largest relative difference over the curve" if (task, n) in CURVES else "norm-wise", variant)
+                    for n, value in differences(task, res, base, names, floor).items()]
             out.rows += rows
             wrong += [f"{r.index} of {r.case or r.task} differs from {name}'s by {r.value:.2e} (tolerance {tol:g})"
-                      for r in rows if not r.value <= tol]
+                      for r in rows if not within(r.value, tol)]
         if wrong:
             out.fail(who, "parity: " + "; ".join(wrong))
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from .base import Found, Runner
 
-
 # Octave 7 may print this at exit, after a script's own output, whatever happened before (docs/design.md,
 # "Runtimes"): it is never the reason a task failed.
 EXIT_NOISE = re.compile(r"^error: ignoring .*(execution_exception|while preparing to exit)")

@@ -6,7 +6,6 @@ from pathlib import Path
 from .base import Found, Runner
 
 
-
 class ScilabRunner(Runner):
     name = "scilab"
     install_hint = "sudo apt-get install scilab-cli libopenblas0-pthread"
