@@ -1,8 +1,9 @@
-"""Plain SGD over a given mini-batch index sequence, so that every language replays the same one."""
+"""Plain SGD over a given mini-batch index sequence, so that every language replays the same one: the step, the
+one training driver (train_steps: a chunk of steps, each timed) and the accuracy. A whole run is made of chunks
+by the tasks (tasks.py: train_begin, train_steps, train_end), for a one-shot request as for a worker."""
 from __future__ import annotations
 
 import time
-from typing import Callable
 
 import numpy as np
 
@@ -42,26 +43,3 @@ def train_steps(net: Net, x_train: np.ndarray, t_train: np.ndarray, batches: np.
         losses[i] = step(net, x_batch, t_batch, lr)
         step_times[i] = time.perf_counter() - start
     return losses, step_times
-
-
-def train(net: Net, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray, t_test: np.ndarray,
-          batches: np.ndarray, lr: float, eval_every: int,
-          progress: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
-    """Trains on batches[i] (0-based row indices) for i = 0 .. iters-1.
-
-    Records the batch loss and the time of every step (train_steps), and the train/test accuracy after every
-    `eval_every` steps and after the last.
-    """
-    iters = batches.shape[0]
-    losses, step_times, train_acc, test_acc = [], [], [], []
-    for start in range(0, iters, eval_every):
-        stop = min(start + eval_every, iters)
-        chunk_losses, chunk_times = train_steps(net, x_train, t_train, batches[start:stop], lr)
-        losses.append(chunk_losses)
-        step_times.append(chunk_times)
-        train_acc.append(accuracy(net, x_train, t_train))
-        test_acc.append(accuracy(net, x_test, t_test))
-        if progress is not None:
-            progress(stop)
-    return {"loss": np.concatenate(losses), "step_times": np.concatenate(step_times),
-            "train_acc": np.array(train_acc), "test_acc": np.array(test_acc)}
