@@ -1,5 +1,7 @@
 # Plain SGD over a given mini-batch index sequence, so that every language replays the same one
-# (python_impl/train.py). A network is a TwoLayerNet (two_layer_net.R) or a FusedNet (fused.R).
+# (python_impl/train.py): the step, the one training driver (train_steps: a chunk of steps, each timed) and the
+# accuracy. A whole run is made of chunks by the tasks (tasks.R: train_begin, train_steps, train_end), for a
+# one-shot request as for a worker. A network is a TwoLayerNet (two_layer_net.R) or a FusedNet (fused.R).
 
 # One training step of the layered net: backprop, then params -= lr * grad for W1, b1, W2, b2 (after the whole
 # gradient). Returns the batch loss before the update.
@@ -33,22 +35,4 @@ train_steps <- function(net, x_train, t_train, batches, lr) {
     step_times[i] <- as.double(Sys.time()) - as.double(start)
   }
   list(losses = losses, step_times = step_times)
-}
-
-# Trains on the samples batches[, i] (1-based column indices; one batch per column) for i = 1 .. iters. Records
-# the batch loss and the time of every step (train_steps), and the train/test accuracy after every `eval_every`
-# steps and after the last; `progress(i)` is called after each evaluation.
-train <- function(net, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress = NULL) {
-  iters <- ncol(batches)
-  losses <- step_times <- train_acc <- test_acc <- numeric(0)
-  for (first in seq(1, iters, by = eval_every)) {
-    last <- min(first + eval_every - 1, iters)
-    chunk <- train_steps(net, x_train, t_train, batches[, first:last, drop = FALSE], lr)
-    losses <- c(losses, chunk$losses)
-    step_times <- c(step_times, chunk$step_times)
-    train_acc <- c(train_acc, accuracy(net, x_train, t_train))
-    test_acc <- c(test_acc, accuracy(net, x_test, t_test))
-    if (!is.null(progress)) progress(last)
-  }
-  list(loss = losses, step_times = step_times, train_acc = train_acc, test_acc = test_acc)
 }
