@@ -1,5 +1,7 @@
 # Plain SGD over a given mini-batch index sequence, so that every language replays the same one
-# (python_impl/train.py).
+# (python_impl/train.py): the step, the one training driver (train_steps: a chunk of steps, each timed) and the
+# accuracy. A whole run is made of chunks by the tasks (tasks.jl: train_begin, train_steps, train_end), for a
+# one-shot request as for a worker.
 
 "One training step: backprop, then params .-= lr .* grad in place. Returns the batch loss before the update."
 function sgd_step(net::TwoLayerNet, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64)
@@ -47,29 +49,4 @@ function minor_faults()
     usage = zeros(Int64, 18)   # struct rusage: two timevals (4 longs), then 14 longs
     ccall(:getrusage, Cint, (Cint, Ptr{Int64}), 0, usage)   # RUSAGE_SELF
     return usage[9]            # ru_minflt
-end
-
-"""
-    train(net, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress=nothing)
-
-Trains on the samples batches[:, i] (1-based column indices; one batch per column) for i = 1 .. iters.
-Records the batch loss, the time and the GC time of every step (train_steps) and the train/test accuracy after every
-`eval_every` steps and after the last.
-"""
-function train(net::Union{TwoLayerNet, FusedNet}, x_train::Matrix{Float64}, t_train::AbstractVector{<:Integer},
-               x_test::Matrix{Float64}, t_test::AbstractVector{<:Integer}, batches::AbstractMatrix{<:Integer},
-               lr::Float64, eval_every::Integer, progress=nothing)
-    iters = size(batches, 2)
-    losses, step_times, gc_times, train_acc, test_acc = Float64[], Float64[], Float64[], Float64[], Float64[]
-    for first in 1:eval_every:iters
-        last = min(first + eval_every - 1, iters)
-        chunk_losses, chunk_times, chunk_gc, _ = train_steps(net, x_train, t_train, view(batches, :, first:last), lr)
-        append!(losses, chunk_losses)
-        append!(step_times, chunk_times)
-        append!(gc_times, chunk_gc)
-        push!(train_acc, accuracy(net, x_train, t_train))
-        push!(test_acc, accuracy(net, x_test, t_test))
-        progress === nothing || progress(last)
-    end
-    return (loss=losses, step_times=step_times, gc_times=gc_times, train_acc=train_acc, test_acc=test_acc)
 end
