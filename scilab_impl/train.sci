@@ -1,5 +1,7 @@
 // Plain SGD over a given mini-batch index sequence, so that every language replays the same one
-// (python_impl/train.py).
+// (python_impl/train.py): the step, the one training driver (train_steps: a chunk of steps, each timed) and the
+// accuracy. A whole run is made of chunks by the tasks (tasks.sci: train_begin, train_steps, train_end), for a
+// one-shot request as for a worker.
 
 // One training step: backprop, then param = param - lr * grad for every parameter, by name. Returns the batch
 // loss L before the update. The update writes each parameter where the net says it lives (its layer and
@@ -59,30 +61,6 @@ function [losses, step_times, model] = train_steps(model, step_fn, x_train, t_tr
         [losses(i), model] = step_fn(model, x_batch, t_batch, lr);
         step_times(i) = wall_toc();
     end
-endfunction
-
-// Trains on the samples (columns) batches(:, i), 1-based, for i = 1 .. iters.
-// Records the batch loss and the time of every step (train_steps) and the train/test accuracy after every
-// `eval_every` steps and after the last. progress(i, iters) is called after each evaluation when given.
-// model and step_fn: a variant's, see variant_model.
-function [result, model] = train(model, step_fn, x_train, t_train, x_test, t_test, batches, lr, eval_every, progress)
-    iters = size(batches, 2);
-    losses = zeros(iters, 1);
-    step_times = zeros(iters, 1);
-    train_acc = [];
-    test_acc = [];
-    for first = 1:eval_every:iters
-        last = min(first + eval_every - 1, iters);
-        [chunk_losses, chunk_times, model] = train_steps(model, step_fn, x_train, t_train, batches(:, first:last), lr);
-        losses(first:last) = chunk_losses;
-        step_times(first:last) = chunk_times;
-        train_acc($ + 1, 1) = model_accuracy(model, x_train, t_train);
-        test_acc($ + 1, 1) = model_accuracy(model, x_test, t_test);
-        if argn(2) >= 10 then
-            progress(last, iters);
-        end
-    end
-    result = struct("loss", losses, "step_times", step_times, "train_acc", train_acc, "test_acc", test_acc);
 endfunction
 
 // Seconds since the last tic(), wall clock. Scilab's tic/toc is the finest clock it has (1 us, from
