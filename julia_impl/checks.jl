@@ -9,7 +9,7 @@ end
 Base.showerror(io::IO, e::TaskError) = print(io, e.msg)
 
 "The input `name`, which must be of type T (e.g. Matrix{Float64}: a 2-d float64 array)."
-function input(inputs::AbstractDict, name::String, ::Type{T}) where {T}
+function require_input(inputs::AbstractDict, name::String, ::Type{T}) where {T}
     haskey(inputs, name) || throw(TaskError("input '$name' is missing"))
     value = inputs[name]
     value isa T && return value
@@ -29,7 +29,7 @@ function setting(config::AbstractDict, key::String, ::Type{T}) where {T}
 end
 
 "Targets as this port uses them: 0-based int64 labels become 1-based; one-hot (C×N float64) stays."
-function targets(t)
+function labels_of(t)
     if t isa AbstractVector{<:Integer}
         all(l -> 0 <= l < 10_000, t) || throw(TaskError("labels must be 0-based class numbers, got $(extrema(t))"))
         return Int.(t) .+ 1
@@ -41,8 +41,8 @@ end
 
 "The network's parameters from the inputs (copied, as the reference does), with their shapes checked."
 function read_params(inputs::AbstractDict)
-    W1, b1 = input(inputs, "W1", Matrix{Float64}), input(inputs, "b1", Vector{Float64})
-    W2, b2 = input(inputs, "W2", Matrix{Float64}), input(inputs, "b2", Vector{Float64})
+    W1, b1 = require_input(inputs, "W1", Matrix{Float64}), require_input(inputs, "b1", Vector{Float64})
+    W2, b2 = require_input(inputs, "W2", Matrix{Float64}), require_input(inputs, "b2", Vector{Float64})
     hidden = size(W1, 1)
     shapes = "W1 $(reverse(size(W1))), b1 $(size(b1)), W2 $(reverse(size(W2))), b2 $(size(b2))"
     (length(b1) == hidden && size(W2, 2) == hidden && length(b2) == size(W2, 1)) ||
@@ -64,7 +64,7 @@ function check_samples(x::Matrix{Float64}, params, t)
 end
 
 "The config's `variant`: `layers` (the book's structure; the default) or `fused` (fused.jl)."
-function variant(config::AbstractDict)
+function variant_of(config::AbstractDict)
     v = get(config, "variant", "layers")
     v in ("layers", "fused") || throw(TaskError("unknown variant '$v' (expected layers or fused)"))
     return v
@@ -78,11 +78,11 @@ named(nt::NamedTuple) = [String(k) => v for (k, v) in pairs(nt)]
 
 "The training problem as this port holds it: images as Float64 in [0, 1], labels and batch rows 1-based."
 function load_training(inputs, params)
-    x_train = input(inputs, "x_train", Matrix{UInt8}) ./ 255.0
-    x_test = input(inputs, "x_test", Matrix{UInt8}) ./ 255.0
-    t_train = targets(input(inputs, "t_train", Vector{UInt8}))
-    t_test = targets(input(inputs, "t_test", Vector{UInt8}))
-    batches = input(inputs, "batches", Matrix{Int64}) .+ 1
+    x_train = require_input(inputs, "x_train", Matrix{UInt8}) ./ 255.0
+    x_test = require_input(inputs, "x_test", Matrix{UInt8}) ./ 255.0
+    t_train = labels_of(require_input(inputs, "t_train", Vector{UInt8}))
+    t_test = labels_of(require_input(inputs, "t_test", Vector{UInt8}))
+    batches = require_input(inputs, "batches", Matrix{Int64}) .+ 1
     check_samples(x_train, params, t_train)
     check_samples(x_test, params, t_test)
     all(i -> 1 <= i <= size(x_train, 2), batches) || throw(TaskError("batch indices outside the training set"))

@@ -114,14 +114,14 @@ accuracy(net::FusedNet, x::Matrix{Float64}, t::AbstractVecOrMat) = accuracy(TwoL
 
 # ---------------------------------------------------------------------------------------------------------
 """
-    train_perceptron_fused(W, b, X, Y, epochs, lr) -> (W, b, losses, solved_epoch)
+    fused_perceptron_train(W, b, X, Y, epochs, lr) -> (W, b, losses, solved_epoch)
 
 Perceptron.train's results (perceptron.jl), each epoch written inline as one pass over the samples (columns
 of X, n×N): z = W·x_j + b, a = sigmoid(z), the loss term (a - y)², dZ_j = (a - y)·a·(1 - a) and its share of
 dW = X·dZ and db = Σ dZ, accumulated as it goes; then the update. No forward/backward calls and no BLAS (the
 matrices are 2×4: a call costs more than its arithmetic); dW is the one buffer, reused every epoch.
 """
-function train_perceptron_fused(W0::AbstractVector{Float64}, b0::Float64, X::AbstractMatrix{Float64},
+function fused_perceptron_train(W0::AbstractVector{Float64}, b0::Float64, X::AbstractMatrix{Float64},
                                 Y::AbstractVector{Float64}, epochs::Integer, lr::Float64)
     features, n = size(X)
     (length(W0) == features && length(Y) == n) ||

@@ -43,7 +43,7 @@ predict(W, b::Float64, X) = Float64.(forward(W, b, X)[2] .> 0.5)
 
 Full-batch gradient descent for `epochs` epochs, from copies of W and b. losses[e] is E before update e, and
 solved_epoch is the number of updates after which all inputs are first classified correctly (-1 if never).
-(The fused loop, without forward/backward, is fused.jl's train_perceptron_fused.)
+(The fused loop, without forward/backward, is fused.jl's fused_perceptron_train.)
 """
 function train(W0::AbstractVector{Float64}, b0::Float64, X::AbstractMatrix{Float64}, Y::AbstractVector{Float64},
                epochs::Integer, lr::Float64)

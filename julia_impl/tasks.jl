@@ -14,10 +14,10 @@ task_info(config, inputs, state) = Results("info" => port_info()), state
 function task_grad(config, inputs, state)
     model = setting(config, "model", String)
     numerical = get(config, "numerical", "0") == "1"
-    x = input(inputs, "x", Matrix{Float64})
+    x = require_input(inputs, "x", Matrix{Float64})
     if model == "perceptron"
-        W, b = copy(input(inputs, "W", Vector{Float64})), input(inputs, "b", Float64)
-        t = input(inputs, "t", Vector{Float64})
+        W, b = copy(require_input(inputs, "W", Vector{Float64})), require_input(inputs, "b", Float64)
+        t = require_input(inputs, "t", Vector{Float64})
         if numerical
             bb = [b]
             f = () -> Perceptron.loss(W, bb[1], x, t)
@@ -28,7 +28,7 @@ function task_grad(config, inputs, state)
         return Results("loss" => E, "W" => dW, "b" => db), state
     elseif model == "two_layer_net"
         params = read_params(inputs)
-        t = targets(input(inputs, "t", AbstractArray))
+        t = labels_of(require_input(inputs, "t", AbstractArray))
         check_samples(x, params, t)
         net = TwoLayerNet(params)
         if numerical
@@ -42,7 +42,7 @@ function task_grad(config, inputs, state)
 end
 
 function task_layers(config, inputs, state)
-    g(name) = input(inputs, name, name == "affine_b" ? Vector{Float64} : Matrix{Float64})
+    g(name) = require_input(inputs, name, name == "affine_b" ? Vector{Float64} : Matrix{Float64})
     out = Results()
     layer = MatMul(g("matmul_W"))
     out["matmul_out"] = forward(layer, g("matmul_x"))
@@ -71,10 +71,10 @@ function task_layers(config, inputs, state)
 end
 
 function task_perceptron(config, inputs, state)
-    train_run = variant(config) == "fused" ? train_perceptron_fused : Perceptron.train
+    train_run = variant_of(config) == "fused" ? fused_perceptron_train : Perceptron.train
     epochs, lr, repeats = setting(config, "epochs", Int), setting(config, "lr", Float64), setting(config, "repeats", Int)
-    x, y = input(inputs, "x", Matrix{Float64}), input(inputs, "y", Vector{Float64})
-    W0, b0 = input(inputs, "W", Vector{Float64}), input(inputs, "b", Float64)
+    x, y = require_input(inputs, "x", Matrix{Float64}), require_input(inputs, "y", Vector{Float64})
+    W0, b0 = require_input(inputs, "W", Vector{Float64}), require_input(inputs, "b", Float64)
     # Every run through a dynamic call (invokelatest): a static call here would have the training code
     # compiled with this function, before the clock starts, and first_time would miss the compilation.
     # (The dynamic dispatch costs well under a microsecond against a whole run of many epochs.)
@@ -110,8 +110,8 @@ end
 "One training step (of the config's variant) timed alone: in a fresh process, the first call, compilation included."
 function task_first_step(config, inputs, state)
     lr = setting(config, "lr", Float64)
-    net = new_net(variant(config), read_params(inputs))
-    x, t = input(inputs, "x", Matrix{Float64}), targets(input(inputs, "t", Vector{Int64}))
+    net = new_net(variant_of(config), read_params(inputs))
+    x, t = require_input(inputs, "x", Matrix{Float64}), labels_of(require_input(inputs, "t", Vector{Int64}))
     check_samples(x, net.params, t)
     # A dynamic call (invokelatest): the step is compiled at this call, so the time includes the JIT (a static
     # call would have it compiled, untimed, with this function).
@@ -129,15 +129,15 @@ function held(state, key::String, why::String)
 end
 
 "The held training run of the config's variant: one per variant, so that a worker can hold both at once."
-train_key(config) = "train_" * variant(config)
-held_train(state, config) = held(state, train_key(config), "no train run of variant $(variant(config)) is held: " *
-                                             "train_begin (variant $(variant(config))) must come first")
+train_key(config) = "train_" * variant_of(config)
+held_train(state, config) = held(state, train_key(config), "no train run of variant $(variant_of(config)) is held: " *
+                                             "train_begin (variant $(variant_of(config))) must come first")
 
 """Holds the network, the data and the batch sequence for the train_steps requests that follow, under the config's
 variant; `first` (0 unless given) is the number of steps already done, when a new worker takes over a run from
 another."""
 function task_train_begin(config, inputs, state)
-    net = new_net(variant(config), read_params(inputs))
+    net = new_net(variant_of(config), read_params(inputs))
     first = haskey(config, "first") ? setting(config, "first", Int) : 0
     data = load_training(inputs, net.params)
     net isa FusedNet && buffers!(net, size(data.batches, 1))   # made now, not in the first timed step
@@ -173,9 +173,9 @@ end
 """Holds one case's parameters, batch and variant, under the name `case_id`, for the bench_round requests that
 follow. A fused case also holds its FusedNet, buffers made, whose parameters every round resets."""
 function task_bench_begin(config, inputs, state)
-    v = variant(config)
+    v = variant_of(config)
     params = read_params(inputs)
-    x, t = input(inputs, "x", Matrix{Float64}), targets(input(inputs, "t", Vector{Int64}))
+    x, t = require_input(inputs, "x", Matrix{Float64}), labels_of(require_input(inputs, "t", Vector{Int64}))
     check_samples(x, params, t)
     fused = v == "fused" ? FusedNet(map(copy, params)) : nothing
     fused === nothing || buffers!(fused, size(x, 2))
@@ -195,8 +195,8 @@ function task_bench_round(config, inputs, state)
     s = get(held(state, "bench", why), case, nothing)
     s === nothing && throw(TaskError(why))
     # the held case's variant; a `variant` key, if given, must name it
-    haskey(config, "variant") && variant(config) != s.variant &&
-        throw(TaskError("bench case '$case' holds variant $(s.variant), not $(variant(config))"))
+    haskey(config, "variant") && variant_of(config) != s.variant &&
+        throw(TaskError("bench case '$case' holds variant $(s.variant), not $(variant_of(config))"))
     warmup, inner = setting(config, "warmup", Int), setting(config, "inner", Int)
     (warmup >= 0 && inner >= 1) || throw(TaskError("warmup must be at least 0 and inner at least 1"))
     if s.variant == "fused"

@@ -5,7 +5,7 @@
 % kernels.m: the same four parts in every port, docs/porting.md). Static methods: checks.variant_of(config), ...
 classdef checks
   methods (Static)
-    function value = config_number(config, key)
+    function value = setting(config, key)
       % A number from config.txt, with a clear error when it is missing or not a number.
       if ~isfield(config, key)
         error('config.txt has no ''%s'' line', key);
@@ -62,7 +62,7 @@ classdef checks
       end
     end
 
-    function [model, step] = new_model(variant, arrays)
+    function [model, step] = new_net(variant, arrays)
       % A model of the variant on the arrays' W1, b1, W2, b2, and its training step, called as
       % [L, model] = step(model, x, t, lr): a TwoLayerNet and sgd_step, or the parameters alone and fused_step.
       checks.require_inputs(arrays, {'W1', 'b1', 'W2', 'b2'});

@@ -6,7 +6,7 @@
 classdef kernels
   methods (Static)
     function [seconds, model] = time_steps(model, step, x, t, lr, warmup, inner)
-      % warmup untimed steps of a variant's step ([L, model] = step(model, x, t, lr), as checks.new_model gives
+      % warmup untimed steps of a variant's step ([L, model] = step(model, x, t, lr), as checks.new_net gives
       % it), then inner timed ones: seconds per step, and the model after them.
       for i = 1:warmup
         [~, model] = step(model, x, t, lr);

@@ -15,7 +15,7 @@ function run_folder(task_dir)
 %
 % The config key variant (perceptron, train, first_step, train_*, bench_begin) picks the code that is run:
 % layers (the default: the book's layer structs, TwoLayerNet and sgd_step) or fused (fused_step and
-% fused_perceptron: the same maths written inline). A worker holds one training run per variant.
+% fused_perceptron_train: the same maths written inline). A worker holds one training run per variant.
 persistent state
 if isempty(state)
   state = struct();

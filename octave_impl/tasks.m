@@ -100,11 +100,11 @@ classdef tasks
 
     function [results, state] = task_perceptron(config, inputs, state)
       checks.require_inputs(inputs, {'x', 'y', 'W', 'b'});
-      epochs = checks.config_number(config, 'epochs');
-      lr = checks.config_number(config, 'lr');
-      repeats = checks.config_number(config, 'repeats');
+      epochs = checks.setting(config, 'epochs');
+      lr = checks.setting(config, 'lr');
+      repeats = checks.setting(config, 'repeats');
       if strcmp(checks.variant_of(config), 'fused')
-        learn = @fused_perceptron;
+        learn = @fused_perceptron_train;
       else
         learn = @perceptron.train;
       end
@@ -121,7 +121,7 @@ classdef tasks
       % The whole training run in one request, as the worker tasks run it (the one training driver): train_begin,
       % train_steps in chunks of eval_every steps, each evaluated and reported as progress, then train_end; on a state
       % of its own, so that a worker's held runs are left alone.
-      eval_every = checks.config_number(config, 'eval_every');
+      eval_every = checks.setting(config, 'eval_every');
       if eval_every < 1
         error('eval_every must be at least 1');
       end
@@ -152,8 +152,8 @@ classdef tasks
       % One training step of the variant timed alone: in a fresh process, the first call.
       checks.require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
       t = checks.labels_of(inputs.t, size(inputs.W2, 1));
-      [model, step] = checks.new_model(checks.variant_of(config), inputs);
-      lr = checks.config_number(config, 'lr');
+      [model, step] = checks.new_net(checks.variant_of(config), inputs);
+      lr = checks.setting(config, 'lr');
       x = inputs.x;
       start = tic;
       [~, model] = step(model, x, t, lr);
@@ -182,14 +182,14 @@ classdef tasks
       % Holds the model, the data and the batch sequence for the train_steps requests that follow, one run per
       % variant; first (0 unless given) is the number of steps already done, when a new worker takes over a run.
       variant = checks.variant_of(config);
-      [model, step] = checks.new_model(variant, inputs);
+      [model, step] = checks.new_net(variant, inputs);
       held = checks.load_training(inputs);
       held.model = model;
       held.step = step;
-      held.lr = checks.config_number(config, 'lr');
+      held.lr = checks.setting(config, 'lr');
       held.done = 0;
       if isfield(config, 'first')
-        held.done = checks.config_number(config, 'first');
+        held.done = checks.setting(config, 'first');
       end
       state.(['train_' variant]) = held;
       results = cell(0, 3);
@@ -199,8 +199,8 @@ classdef tasks
       % Steps first+1 .. first+steps of the held training run of the request's variant (first is 0-based); the
       % accuracies too with evaluate 1.
       held = tasks.held_training(state, config, 'train_steps');
-      first = checks.config_number(config, 'first');
-      steps = checks.config_number(config, 'steps');
+      first = checks.setting(config, 'first');
+      steps = checks.setting(config, 'steps');
       iters = size(held.batches, 2);
       if first ~= held.done || steps < 1 || first + steps > iters
         error('steps %d..%d do not follow the %d done (of %d)', first, first + steps - 1, held.done, iters);
@@ -229,7 +229,7 @@ classdef tasks
       checks.require_inputs(inputs, {'W1', 'b1', 'W2', 'b2', 'x', 't'});
       t = checks.labels_of(inputs.t, size(inputs.W2, 1));
       state.(['bench_' config.case_id]) = struct('params', struct('W1', inputs.W1, 'b1', inputs.b1, 'W2', inputs.W2, 'b2', inputs.b2), ...
-                           'variant', checks.variant_of(config), 'x', inputs.x, 't', t, 'lr', checks.config_number(config, 'lr'));
+                           'variant', checks.variant_of(config), 'x', inputs.x, 't', t, 'lr', checks.setting(config, 'lr'));
       results = cell(0, 3);
     end
 
@@ -239,9 +239,9 @@ classdef tasks
       % and inner times timed (blas_time, per step). With verify 1, also what they computed: the parameters after
       % the steps, and the six products.
       held = tasks.held_run(state, ['bench_' config.case_id], 'bench_begin');
-      warmup = checks.config_number(config, 'warmup');
-      inner = checks.config_number(config, 'inner');
-      [model, step] = checks.new_model(held.variant, held.params);
+      warmup = checks.setting(config, 'warmup');
+      inner = checks.setting(config, 'inner');
+      [model, step] = checks.new_net(held.variant, held.params);
       [step_time, model] = kernels.time_steps(model, step, held.x, held.t, held.lr, warmup, inner);
       [blas_time, products] = kernels.time_products(held.params.W1, held.params.W2, held.x, warmup, inner);
       results = {'step_time', step_time, 0; 'blas_time', blas_time, 0};

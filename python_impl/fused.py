@@ -73,7 +73,7 @@ class FusedNet:
         return L
 
 
-def perceptron_train(W: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray, epochs: int,
+def fused_perceptron_train(W: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray, epochs: int,
                      lr: float) -> tuple[np.ndarray, float, np.ndarray, int]:
     """perceptron.train's epochs (same arguments and results) in one loop, the maths inline. With four samples
     and two weights every NumPy call costs more than its arithmetic: the fewest calls win (in-place buffers,

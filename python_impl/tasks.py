@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from . import fused, perceptron
-from .checks import TaskError, array, batch, load_training, new_net, read_params, scalar, setting, variant
+from .checks import TaskError, batch, load_training, new_net, read_params, require_input, scalar, setting, variant_of
 from .info import info
 from .kernels import time_products, time_runs, time_steps
 from .layers import Add, Affine, MatMul, Mul, Relu, Sigmoid, SoftmaxWithLoss
@@ -26,8 +26,8 @@ def task_grad(config, inputs, state: dict) -> tuple[dict, dict]:
     model = setting(config, "model")
     numerical = config.get("numerical") == "1"
     if model == "perceptron":
-        x = array(inputs, "x", 2)
-        W, b, t = array(inputs, "W", 1).copy(), scalar(inputs, "b"), array(inputs, "t", 1)
+        x = require_input(inputs, "x", 2)
+        W, b, t = require_input(inputs, "W", 1).copy(), scalar(inputs, "b"), require_input(inputs, "t", 1)
         if W.shape[0] != x.shape[1] or t.shape[0] != x.shape[0]:
             raise TaskError(f"perceptron: x {x.shape}, W {W.shape} and t {t.shape} do not fit together")
         if numerical:
@@ -57,7 +57,7 @@ LAYER_INPUTS = {"matmul_x": 2, "matmul_W": 2, "matmul_dout": 2, "add_x": 2, "add
 
 
 def task_layers(config, inputs, state: dict) -> tuple[dict, dict]:
-    g = {name: array(inputs, name, ndim) for name, ndim in LAYER_INPUTS.items()}
+    g = {name: require_input(inputs, name, ndim) for name, ndim in LAYER_INPUTS.items()}
     out = {}
     layer = MatMul(g["matmul_W"])
     out["matmul_out"] = layer.forward(g["matmul_x"])
@@ -87,10 +87,11 @@ def task_layers(config, inputs, state: dict) -> tuple[dict, dict]:
 
 def task_perceptron(config, inputs, state: dict) -> tuple[dict, dict]:
     epochs, lr, repeats = setting(config, "epochs", int), setting(config, "lr", float), setting(config, "repeats", int)
-    x, y, W0, b0 = array(inputs, "x", 2), array(inputs, "y", 1), array(inputs, "W", 1), scalar(inputs, "b")
+    x, y = require_input(inputs, "x", 2), require_input(inputs, "y", 1)
+    W0, b0 = require_input(inputs, "W", 1), scalar(inputs, "b")
     if W0.shape[0] != x.shape[1] or y.shape[0] != x.shape[0]:
         raise TaskError(f"perceptron: x {x.shape}, W {W0.shape} and y {y.shape} do not fit together")
-    learn = fused.perceptron_train if variant(config) == "fused" else perceptron.train
+    learn = fused.fused_perceptron_train if variant_of(config) == "fused" else perceptron.train
     (W, b, losses, solved), first, times = time_runs(lambda: learn(W0, b0, x, y, epochs, lr), repeats)
     return {"W": W, "b": b, "losses": losses, "solved_epoch": float(solved), "first_time": first, "times": times}, state
 
@@ -103,7 +104,7 @@ def task_train(config, inputs, state: dict) -> tuple[dict, dict]:
     if eval_every < 1:
         raise TaskError("eval_every must be at least 1")
     _, run = task_train_begin({**config, "first": "0"}, inputs, {})
-    iters = run["train_" + variant(config)]["batches"].shape[0]
+    iters = run["train_" + variant_of(config)]["batches"].shape[0]
     chunks = []
     for first in range(0, iters, eval_every):
         steps = min(eval_every, iters - first)
@@ -125,7 +126,7 @@ def task_train_begin(config, inputs, state: dict) -> tuple[dict, dict]:
     variant; `first` (0 unless given) is the number of steps already done, when a new worker takes over a run."""
     params = read_params(inputs)
     data = load_training(inputs, params)
-    state["train_" + variant(config)] = {"net": new_net(variant(config), params),
+    state["train_" + variant_of(config)] = {"net": new_net(variant_of(config), params),
                                          "done": setting(config, "first", int) if "first" in config else 0,
                                          "lr": setting(config, "lr", float), **data}
     return {}, state
@@ -133,9 +134,9 @@ def task_train_begin(config, inputs, state: dict) -> tuple[dict, dict]:
 
 def held_run(state: dict, config, task: str) -> dict:
     """The training run of the request's variant that train_begin holds."""
-    s = state.get("train_" + variant(config))
+    s = state.get("train_" + variant_of(config))
     if s is None:
-        raise TaskError(f"{task} before train_begin (variant {variant(config)})")
+        raise TaskError(f"{task} before train_begin (variant {variant_of(config)})")
     return s
 
 
@@ -159,7 +160,7 @@ def task_train_steps(config, inputs, state: dict) -> tuple[dict, dict]:
 def task_train_end(config, inputs, state: dict) -> tuple[dict, dict]:
     """The trained parameters; the held training run is dropped."""
     s = held_run(state, config, "train_end")
-    del state["train_" + variant(config)]
+    del state["train_" + variant_of(config)]
     return dict(s["net"].params), state
 
 
@@ -168,7 +169,7 @@ def task_first_step(config, inputs, state: dict) -> tuple[dict, dict]:
     lr = setting(config, "lr", float)
     params = read_params(inputs)
     x, t = batch(inputs, params)
-    net = new_net(variant(config), params)
+    net = new_net(variant_of(config), params)
     start = time.perf_counter()
     step(net, x, t, lr)
     return {"first_step": time.perf_counter() - start, **net.params}, state
@@ -180,7 +181,7 @@ def task_bench_begin(config, inputs, state: dict) -> tuple[dict, dict]:
     params = read_params(inputs)
     x, t = batch(inputs, params)
     state.setdefault("bench", {})[setting(config, "case_id")] = {
-        "params": params, "variant": variant(config), "x": x, "t": t, "lr": setting(config, "lr", float)}
+        "params": params, "variant": variant_of(config), "x": x, "t": t, "lr": setting(config, "lr", float)}
     return {}, state
 
 

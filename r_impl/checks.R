@@ -18,7 +18,7 @@ described <- function(entry) {
 
 # The input `name`, which must have `ndim` dimensions and one of the dtype kinds `kinds` (f: float64, i: int64,
 # u: uint8), in this port's layout.
-input <- function(inputs, name, ndim, kinds = "f") {
+require_input <- function(inputs, name, ndim, kinds = "f") {
   entry <- attr(inputs, "manifest")[[name]]
   if (is.null(entry)) {
     have <- if (length(inputs) == 0) "nothing" else paste(names(inputs), collapse = " ")
@@ -47,7 +47,7 @@ setting <- function(config, key, kind = "text") {
 flag <- function(config, key) isTRUE(config[key] == "1")
 
 # The request's variant (`layers` unless given).
-variant <- function(config) {
+variant_of <- function(config) {
   name <- if ("variant" %in% names(config)) config[["variant"]] else "layers"
   if (!(name %in% VARIANTS)) task_error("unknown variant '%s' (expected layers or fused)", name)
   name
@@ -56,7 +56,7 @@ variant <- function(config) {
 # The network's parameters W1 (H x D), b1 (H), W2 (C x H), b2 (C) as the environment a network shares with its
 # layers (two_layer_net.R), with their shapes checked.
 read_params <- function(inputs) {
-  arrays <- sapply(PARAM_NAMES, function(name) input(inputs, name, if (startsWith(name, "W")) 2 else 1),
+  arrays <- sapply(PARAM_NAMES, function(name) require_input(inputs, name, if (startsWith(name, "W")) 2 else 1),
                    simplify = FALSE)
   hidden <- nrow(arrays$W1)
   if (!(length(arrays$b1) == hidden && ncol(arrays$W2) == hidden && length(arrays$b2) == nrow(arrays$W2))) {
@@ -68,16 +68,16 @@ read_params <- function(inputs) {
 
 # The targets `name` for `samples` samples: int64 or uint8 labels 0..classes-1 (N), converted once to 1-based
 # integers; with one_hot, also float64 one-hot rows (N x classes, held as classes x N).
-targets <- function(inputs, name, classes, samples, one_hot = FALSE) {
+labels_of <- function(inputs, name, classes, samples, one_hot = FALSE) {
   entry <- attr(inputs, "manifest")[[name]]
   if (one_hot && !is.null(entry) && length(entry$shape) == 2) {
-    t <- input(inputs, name, 2)
+    t <- require_input(inputs, name, 2)
     if (!identical(dim(t), as.integer(c(classes, samples)))) {
       task_error("one-hot targets '%s' must be %d x %d, got %s", name, samples, classes, described(entry))
     }
     return(t)
   }
-  t <- input(inputs, name, 1, "iu")
+  t <- require_input(inputs, name, 1, "iu")
   if (length(t) != samples) task_error("%d labels in '%s' for %d samples", length(t), name, samples)
   if (length(t) > 0 && (anyNA(t) || min(t) < 0 || max(t) >= classes)) {
     task_error("labels in '%s' must be 0..%d, found %s..%s", name, classes - 1, min(t), max(t))
@@ -87,7 +87,7 @@ targets <- function(inputs, name, classes, samples, one_hot = FALSE) {
 
 # The samples `name` (D x N, one per column), D being what W1 expects.
 samples <- function(inputs, name, params, kinds = "f") {
-  x <- input(inputs, name, 2, kinds)
+  x <- require_input(inputs, name, 2, kinds)
   if (nrow(x) != ncol(params$W1)) {
     task_error("%s has %d features per sample, W1 expects %d", name, nrow(x), ncol(params$W1))
   }
@@ -97,7 +97,7 @@ samples <- function(inputs, name, params, kinds = "f") {
 # The batch x (D x N float64) and its targets t, checked against the parameters.
 batch <- function(inputs, params, one_hot = FALSE) {
   x <- samples(inputs, "x", params)
-  list(x = x, t = targets(inputs, "t", nrow(params$W2), ncol(x), one_hot))
+  list(x = x, t = labels_of(inputs, "t", nrow(params$W2), ncol(x), one_hot))
 }
 
 # A network of the variant `name` on the parameters (shared, not copied).
@@ -109,10 +109,10 @@ load_training <- function(inputs, params) {
   classes <- nrow(params$W2)
   x_train <- samples(inputs, "x_train", params, "u")
   x_test <- samples(inputs, "x_test", params, "u")
-  batches <- input(inputs, "batches", 2, "i")
+  batches <- require_input(inputs, "batches", 2, "i")
   if (length(batches) > 0 && (min(batches) < 0 || max(batches) >= ncol(x_train))) {
     task_error("batch rows must be 0..%d, found %d..%d", ncol(x_train) - 1, min(batches), max(batches))
   }
-  list(x_train = x_train / 255, t_train = targets(inputs, "t_train", classes, ncol(x_train)),
-       x_test = x_test / 255, t_test = targets(inputs, "t_test", classes, ncol(x_test)), batches = batches + 1L)
+  list(x_train = x_train / 255, t_train = labels_of(inputs, "t_train", classes, ncol(x_train)),
+       x_test = x_test / 255, t_test = labels_of(inputs, "t_test", classes, ncol(x_test)), batches = batches + 1L)
 }

@@ -15,9 +15,9 @@ task_grad <- function(config, inputs, state) {
   model <- setting(config, "model")
   numerical <- flag(config, "numerical")
   if (model == "perceptron") {
-    x <- input(inputs, "x", 2)
-    p <- list2env(list(W = input(inputs, "W", 1), b = input(inputs, "b", 0)))
-    t <- input(inputs, "t", 1)
+    x <- require_input(inputs, "x", 2)
+    p <- list2env(list(W = require_input(inputs, "W", 1), b = require_input(inputs, "b", 0)))
+    t <- require_input(inputs, "t", 1)
     if (length(p$W) != nrow(x) || length(t) != ncol(x)) {
       task_error("perceptron: x %s, W %s and t %s do not fit together", described(attr(inputs, "manifest")$x),
                  described(attr(inputs, "manifest")$W), described(attr(inputs, "manifest")$t))
@@ -44,7 +44,7 @@ LAYER_INPUTS <- c(matmul_x = 2, matmul_W = 2, matmul_dout = 2, add_x = 2, add_y 
                   affine_W = 2, affine_b = 1, affine_dout = 2, softmax_x = 2, softmax_t = 2)
 
 task_layers <- function(config, inputs, state) {
-  g <- sapply(names(LAYER_INPUTS), function(name) input(inputs, name, LAYER_INPUTS[[name]]), simplify = FALSE)
+  g <- sapply(names(LAYER_INPUTS), function(name) require_input(inputs, name, LAYER_INPUTS[[name]]), simplify = FALSE)
   out <- list()
   layer <- MatMul(g$matmul_W)
   out$matmul_out <- layer$forward(g$matmul_x)
@@ -82,15 +82,15 @@ task_perceptron <- function(config, inputs, state) {
   epochs <- setting(config, "epochs", "integer")
   lr <- setting(config, "lr", "number")
   repeats <- setting(config, "repeats", "integer")
-  x <- input(inputs, "x", 2)
-  y <- input(inputs, "y", 1)
-  W0 <- input(inputs, "W", 1)
-  b0 <- input(inputs, "b", 0)
+  x <- require_input(inputs, "x", 2)
+  y <- require_input(inputs, "y", 1)
+  W0 <- require_input(inputs, "W", 1)
+  b0 <- require_input(inputs, "b", 0)
   if (length(W0) != nrow(x) || length(y) != ncol(x)) {
     task_error("perceptron: x, W and y do not fit together (%d x %d samples, %d weights, %d targets)",
                ncol(x), nrow(x), length(W0), length(y))
   }
-  learn <- if (variant(config) == "fused") fused_perceptron_train else perceptron$train
+  learn <- if (variant_of(config) == "fused") fused_perceptron_train else perceptron$train
   timed <- time_runs(function() learn(W0, b0, x, y, epochs, lr), repeats)
   r <- timed$result
   done(list(W = r$W, b = scalar(r$b), losses = r$losses, solved_epoch = scalar(r$solved_epoch),
@@ -104,7 +104,7 @@ task_train <- function(config, inputs, state) {
   eval_every <- setting(config, "eval_every", "integer")
   if (eval_every < 1) task_error("eval_every must be at least 1")
   run <- task_train_begin(replace(config, "first", "0"), inputs, list())$state
-  iters <- ncol(run[[paste0("train_", variant(config))]]$batches)
+  iters <- ncol(run[[paste0("train_", variant_of(config))]]$batches)
   chunks <- list()
   for (first in seq(0, iters - 1, by = eval_every)) {
     steps <- min(eval_every, iters - first)
@@ -127,16 +127,16 @@ task_train_begin <- function(config, inputs, state) {
   params <- read_params(inputs)
   data <- load_training(inputs, params)
   first <- if ("first" %in% names(config)) setting(config, "first", "integer") else 0
-  state[[paste0("train_", variant(config))]] <- list2env(c(list(
-    net = new_net(variant(config), params), params = params, done = first, lr = setting(config, "lr", "number")),
+  state[[paste0("train_", variant_of(config))]] <- list2env(c(list(
+    net = new_net(variant_of(config), params), params = params, done = first, lr = setting(config, "lr", "number")),
     data))
   done(list(), state)
 }
 
 # The training run of the request's variant that train_begin holds.
 held_run <- function(state, config, task) {
-  s <- state[[paste0("train_", variant(config))]]
-  if (is.null(s)) task_error("%s before train_begin (variant %s)", task, variant(config))
+  s <- state[[paste0("train_", variant_of(config))]]
+  if (is.null(s)) task_error("%s before train_begin (variant %s)", task, variant_of(config))
   s
 }
 
@@ -161,7 +161,7 @@ task_train_steps <- function(config, inputs, state) {
 # The trained parameters; the held training run is dropped.
 task_train_end <- function(config, inputs, state) {
   s <- held_run(state, config, "train_end")
-  state[[paste0("train_", variant(config))]] <- NULL
+  state[[paste0("train_", variant_of(config))]] <- NULL
   done(param_values(s$params), state)
 }
 
@@ -171,7 +171,7 @@ task_first_step <- function(config, inputs, state) {
   lr <- setting(config, "lr", "number")
   params <- read_params(inputs)
   b <- batch(inputs, params)
-  net <- new_net(variant(config), params)
+  net <- new_net(variant_of(config), params)
   start <- Sys.time()
   step(net, b$x, b$t, lr)
   first <- as.double(Sys.time()) - as.double(start)
@@ -183,7 +183,7 @@ task_first_step <- function(config, inputs, state) {
 task_bench_begin <- function(config, inputs, state) {
   params <- read_params(inputs)
   b <- batch(inputs, params)
-  state$bench[[setting(config, "case_id")]] <- list(params = param_values(params), variant = variant(config),
+  state$bench[[setting(config, "case_id")]] <- list(params = param_values(params), variant = variant_of(config),
                                                     x = b$x, t = b$t, lr = setting(config, "lr", "number"))
   done(list(), state)
 }

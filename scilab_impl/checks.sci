@@ -5,7 +5,7 @@
 
 // 0-based class labels (an N x 1 column of integers, as read) to 1-based doubles, one per column (1 x N),
 // after a check that they are whole numbers 0..classes-1 (the fused step indexes with them unchecked).
-function t = labels_row(t, classes)
+function t = labels_of(t, classes)
     t = double(matrix(t, 1, -1));
     if or(t < 0 | t >= classes | t <> round(t)) then
         error(msprintf("labels must be whole numbers 0..%d", classes - 1));
@@ -14,7 +14,7 @@ function t = labels_row(t, classes)
 endfunction
 
 // Stops with a clear error when the task's input lacks one of `names`.
-function need_inputs(inputs, names)
+function require_inputs(inputs, names)
     for name = names
         if ~isfield(inputs, name) then
             error(msprintf("the input has no ''%s'' (this task needs %s)", name, strcat(names, ", ")));
@@ -22,9 +22,20 @@ function need_inputs(inputs, names)
     end
 endfunction
 
+// The number config.txt gives for key, with a clear error when it is missing or not a number.
+function value = setting(config, key)
+    if ~isfield(config, key) then
+        error(msprintf("config.txt has no ''%s''", key));
+    end
+    value = strtod(config(key));
+    if isnan(value) then
+        error(msprintf("config.txt: ''%s %s'' is not a number", key, config(key)));
+    end
+endfunction
+
 // The variant a task runs (config key variant, docs/interchange.md): "layers", the book's layer objects (the
 // default), or "fused", the inline step of fused.sci.
-function variant = config_variant(config)
+function variant = variant_of(config)
     variant = "layers";
     if isfield(config, "variant") then
         variant = config.variant;
@@ -35,13 +46,13 @@ function variant = config_variant(config)
 endfunction
 
 function params = param_inputs(inputs)
-    need_inputs(inputs, PARAM_NAMES());
+    require_inputs(inputs, PARAM_NAMES());
     params = struct("W1", inputs.W1, "b1", inputs.b1, "W2", inputs.W2, "b2", inputs.b2);
 endfunction
 
 // The training problem as this port holds it: images as doubles in [0, 1], labels and batch rows 1-based.
 function data = load_training(inputs)
-    need_inputs(inputs, ["W2", "x_train", "t_train", "x_test", "t_test", "batches"]);
+    require_inputs(inputs, ["W2", "x_train", "t_train", "x_test", "t_test", "batches"]);
     classes = size(inputs.W2, 1);
     rows = size(inputs.x_train, 2);
     batches = double(inputs.batches);
@@ -49,12 +60,12 @@ function data = load_training(inputs)
         error(msprintf("batch rows must be 0..%d", rows - 1));
     end
     data = struct("x_train", double(inputs.x_train) / 255, "x_test", double(inputs.x_test) / 255, ..
-                  "t_train", labels_row(inputs.t_train, classes), "t_test", labels_row(inputs.t_test, classes), ..
+                  "t_train", labels_of(inputs.t_train, classes), "t_test", labels_of(inputs.t_test, classes), ..
                   "batches", batches + 1);  // B x I: the samples of step i are column i
 endfunction
 
 // The network's parameters added to a result, and their numbers of dimensions to ndim_of; model is a
-// variant's (variant_model).
+// variant's (new_net).
 function [result, ndim_of] = with_params(result, ndim_of, model)
     params = model_params(model);
     for name = PARAM_NAMES()

@@ -3,7 +3,7 @@
 // read with tic/toc (wall_toc, train.sci), the result per repetition; the BLAS floor's six products each into a
 // new result. Part of the dispatcher (entry.sce, checks.sci, tasks.sci, kernels.sci).
 
-// warmup untimed steps of a variant's step (step_fn, as variant_model gives it), then inner timed ones: seconds
+// warmup untimed steps of a variant's step (step_fn, as new_net gives it), then inner timed ones: seconds
 // per step, and the model after them.
 function [seconds, model] = time_steps(model, step_fn, x, t, lr, warmup, inner)
     for k = 1:warmup

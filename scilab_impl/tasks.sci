@@ -15,12 +15,12 @@ function E = perceptron_loss_b(b, W, X, Y)
 endfunction
 
 function [result, ndim_of, state] = task_grad(config, inputs, ndim_of, state)
-    need_inputs(inputs, ["x", "t"]);
+    require_inputs(inputs, ["x", "t"]);
     x = inputs.x;
     t = inputs.t;
     numerical = isfield(config, "numerical") & config.numerical == "1";
     if config.model == "perceptron" then
-        need_inputs(inputs, ["W", "b"]);
+        require_inputs(inputs, ["W", "b"]);
         W = inputs.W;
         b = inputs.b;
         t = matrix(t, 1, -1);
@@ -35,7 +35,7 @@ function [result, ndim_of, state] = task_grad(config, inputs, ndim_of, state)
         return
     end
     if ndim_of.t == 1 then
-        t = labels_row(t, size(inputs.W2, 1));
+        t = labels_of(t, size(inputs.W2, 1));
     end
     net = TwoLayerNet(param_inputs(inputs));
     if numerical then
@@ -80,16 +80,16 @@ function [result, ndim_of, state] = task_layers(config, inputs, ndim_of, state)
 endfunction
 
 function [result, ndim_of, state] = task_perceptron(config, inputs, ndim_of, state)
-    epochs = strtod(config.epochs);
-    lr = strtod(config.lr);
-    repeats = strtod(config.repeats);
-    need_inputs(inputs, ["x", "y", "W", "b"]);
+    epochs = setting(config, "epochs");
+    lr = setting(config, "lr");
+    repeats = setting(config, "repeats");
+    require_inputs(inputs, ["x", "y", "W", "b"]);
     x = inputs.x;
     y = matrix(inputs.y, 1, -1);
     W0 = inputs.W;
     b0 = inputs.b;
     train_fn = perceptron_train;
-    if config_variant(config) == "fused" then
+    if variant_of(config) == "fused" then
         train_fn = fused_perceptron_train;
     end
     [W, b, losses, solved, first, times] = time_runs(train_fn, W0, b0, x, y, epochs, lr, repeats);
@@ -102,14 +102,14 @@ endfunction
 // train_steps in chunks of eval_every steps, each evaluated and reported as progress, then train_end; on a state
 // of its own, so that a worker's held runs are left alone.
 function [result, ndim_of, state] = task_train(config, inputs, ndim_of, state)
-    eval_every = strtod(config.eval_every);
+    eval_every = setting(config, "eval_every");
     if ~(eval_every >= 1) then
         error("eval_every must be at least 1");
     end
     request = config;
     request.first = "0";
     [chunk, chunk_ndim, run] = task_train_begin(request, inputs, ndim_of, struct());
-    iters = size(run(train_key(config_variant(config))).batches, 2);
+    iters = size(run(train_key(variant_of(config))).batches, 2);
     result = struct("loss", [], "step_times", [], "train_acc", [], "test_acc", []);
     for first = 0:eval_every:iters - 1
         steps = min(eval_every, iters - first);
@@ -132,11 +132,11 @@ endfunction
 
 // One training step timed alone: in a fresh process, the first call.
 function [result, ndim_of, state] = task_first_step(config, inputs, ndim_of, state)
-    need_inputs(inputs, ["x", "t"]);
-    [model, step_fn] = variant_model(param_inputs(inputs), config_variant(config));
-    t = labels_row(inputs.t, size(inputs.W2, 1));
+    require_inputs(inputs, ["x", "t"]);
+    [model, step_fn] = new_net(param_inputs(inputs), variant_of(config));
+    t = labels_of(inputs.t, size(inputs.W2, 1));
     tic();
-    [L, model] = step_fn(model, inputs.x, t, strtod(config.lr));
+    [L, model] = step_fn(model, inputs.x, t, setting(config, "lr"));
     result = struct("first_step", wall_toc());
     [result, ndim_of] = with_params(result, struct("first_step", 0), model);
 endfunction
@@ -160,15 +160,15 @@ endfunction
 // sequence for the train_steps requests that follow; first (0 unless given) is the number of steps already
 // done, when a new worker takes over a run from another.
 function [result, ndim_of, state] = task_train_begin(config, inputs, ndim_of, state)
-    variant = config_variant(config);
+    variant = variant_of(config);
     held = load_training(inputs);
-    [model, step_fn] = variant_model(param_inputs(inputs), variant);
+    [model, step_fn] = new_net(param_inputs(inputs), variant);
     held.model = model;
     held.step_fn = step_fn;
-    held.lr = strtod(config.lr);
+    held.lr = setting(config, "lr");
     held.done = 0;
     if isfield(config, "first") then
-        held.done = strtod(config.first);
+        held.done = setting(config, "first");
     end
     state(train_key(variant)) = held;
     result = struct();
@@ -178,11 +178,11 @@ endfunction
 // Steps first+1 .. first+steps of the held training run of the variant (first is 0-based); the accuracies too
 // with evaluate 1.
 function [result, ndim_of, state] = task_train_steps(config, inputs, ndim_of, state)
-    variant = config_variant(config);
+    variant = variant_of(config);
     held = held_run(state, train_key(variant), "train_steps (variant " + variant + ")", ..
                     "train_begin (variant " + variant + ")");
-    first = strtod(config.first);
-    steps = strtod(config.steps);
+    first = setting(config, "first");
+    steps = setting(config, "steps");
     iters = size(held.batches, 2);
     if first <> held.done | steps < 1 | first + steps > iters then
         error(msprintf("steps %d..%d do not follow the %d done (of %d)", first, first + steps - 1, held.done, iters));
@@ -204,7 +204,7 @@ endfunction
 
 // The trained parameters of the variant's held run; the run is dropped.
 function [result, ndim_of, state] = task_train_end(config, inputs, ndim_of, state)
-    variant = config_variant(config);
+    variant = variant_of(config);
     held = held_run(state, train_key(variant), "train_end (variant " + variant + ")", ..
                     "train_begin (variant " + variant + ")");
     state(train_key(variant)) = [];  // dropped (Scilab structs have no rmfield)
@@ -214,9 +214,9 @@ endfunction
 // Holds one case's parameters, batch and variant, under the name config.case_id, for the bench_round requests
 // that follow.
 function [result, ndim_of, state] = task_bench_begin(config, inputs, ndim_of, state)
-    need_inputs(inputs, ["x", "t"]);
-    state("bench_" + config.case_id) = struct("params", param_inputs(inputs), "x", inputs.x, "t", labels_row(inputs.t, size(inputs.W2, 1)), ..
-                         "lr", strtod(config.lr), "variant", config_variant(config));
+    require_inputs(inputs, ["x", "t"]);
+    state("bench_" + config.case_id) = struct("params", param_inputs(inputs), "x", inputs.x, "t", labels_of(inputs.t, size(inputs.W2, 1)), ..
+                         "lr", setting(config, "lr"), "variant", variant_of(config));
     result = struct();
     ndim_of = struct();
 endfunction
@@ -227,15 +227,15 @@ endfunction
 // after the steps, and the six products.
 function [result, ndim_of, state] = task_bench_round(config, inputs, ndim_of, state)
     held = held_run(state, "bench_" + config.case_id, "bench_round of case " + config.case_id, "bench_begin");
-    if isfield(config, "variant") & config_variant(config) <> held.variant then
+    if isfield(config, "variant") & variant_of(config) <> held.variant then
         error(msprintf("case %s is held with variant %s, not %s", config.case_id, held.variant, config.variant));
     end
-    warmup = strtod(config.warmup);
-    inner = strtod(config.inner);
+    warmup = setting(config, "warmup");
+    inner = setting(config, "inner");
     x = held.x;
     t = held.t;
     lr = held.lr;
-    [model, step_fn] = variant_model(held.params, held.variant);
+    [model, step_fn] = new_net(held.params, held.variant);
     [step_time, model] = time_steps(model, step_fn, x, t, lr, warmup, inner);
     [blas_time, products] = time_products(held.params.W1, held.params.W2, x, warmup, inner);
     result = struct("step_time", step_time, "blas_time", blas_time);

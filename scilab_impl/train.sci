@@ -17,7 +17,7 @@ endfunction
 
 // What a variant trains and the step it takes, both called as [L, model] = step_fn(model, x, t, lr):
 // "layers", the book's TwoLayerNet and sgd_step; "fused", the struct of parameters and fused_step (fused.sci).
-function [model, step_fn] = variant_model(params, variant)
+function [model, step_fn] = new_net(params, variant)
     select variant
     case "layers" then
         model = TwoLayerNet(params);
@@ -47,7 +47,7 @@ function acc = model_accuracy(model, x, t)
     acc = TwoLayerNet_accuracy(model, x, t);
 endfunction
 
-// One training step (step_fn, see variant_model) on each column of batches (1-based sample indices, one batch
+// One training step (step_fn, see new_net) on each column of batches (1-based sample indices, one batch
 // per column). Returns each step's batch loss and its time (gradient + update, tic/toc; the gather is not timed).
 function [losses, step_times, model] = train_steps(model, step_fn, x_train, t_train, batches, lr)
     n = size(batches, 2);

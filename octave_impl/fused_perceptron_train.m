@@ -1,7 +1,7 @@
-function [W, b, losses, solved] = fused_perceptron(W, b, X, Y, epochs, lr)
-% FUSED_PERCEPTRON  perceptron.train written as one loop: the same arguments, maths and results, the epoch inline.
+function [W, b, losses, solved] = fused_perceptron_train(W, b, X, Y, epochs, lr)
+% FUSED_PERCEPTRON_TRAIN  perceptron.train written as one loop: the same arguments, maths and results, the epoch inline.
 %
-%   [W, b, losses, solved] = fused_perceptron(W, b, X, Y, epochs, lr)
+%   [W, b, losses, solved] = fused_perceptron_train(W, b, X, Y, epochs, lr)
 %   X is n x N (one sample per column), W n x 1, b a scalar, Y a 1 x N row of 0/1 targets. Each epoch:
 %   A = sigmoid(W' X + b), E = 1/2 sum (A - Y)^2 (losses(epoch), before the update), dZ = (A - Y) .* A .* (1 - A)
 %   computed once, W -= lr * X dZ', b -= lr * sum(dZ). solved is the number of updates after which all inputs
