@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed (scripts/setup.sh), then runs the linters and the tests. Every language is required: a
 # runtime the set-up failed to install makes its tests fail rather than skip. Arguments go to pytest; `--fast`
-# is the working loop's subset (no whole runs, no clean-stop runs, nothing of Julia's: about a minute), the full
+# is the working loop's subset (no whole runs, no clean-stop runs, nothing of Julia's: about two minutes), the full
 # suite what CI runs.
 #
 # The linters: ruff on all the Python (its rules are in pyproject.toml), and scripts/matlab_compat.py on

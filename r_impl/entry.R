@@ -30,9 +30,9 @@ run_folder <- function(task_dir) {
   if (!(task %in% names(TASKS))) {
     task_error("unknown task '%s' (%s)", task, paste(sort(names(TASKS)), collapse = ", "))
   }
-  answer <- TASKS[[task]](config, inputs, STATE)
-  STATE <<- answer$state
-  results <- answer$results
+  outcome <- TASKS[[task]](config, inputs, STATE)
+  STATE <<- outcome$state
+  results <- outcome$results
   out_dir <- file.path(task_dir, "out")
   if (!is.null(results$info)) write_info(out_dir, results$info)
   results$info <- NULL
