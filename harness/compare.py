@@ -12,6 +12,7 @@ import numpy as np
 
 from .languages import REFERENCE
 from .readout import base_case, estimate, languages, load_run, run_settings, time_unit, with_ci
+from .settings import Participant
 from .stats import Estimate
 
 # Which settings each quantity depends on: a difference there makes two runs' numbers unlike.
@@ -118,7 +119,7 @@ def compare_runs(run_dirs: list[Path]) -> list[str]:
                     continue
                 scale, unit = time_unit(min(t.value for t in times if np.isfinite(t.value)))
                 ratios = [estimate(df, lang, task, case, f"{metric}_ratio", variant) for df in dfs]
-                who = lang + (" (fused)" if variant == "fused" else "")
+                who = str(Participant(lang, variant))
                 cells = [f"{with_ci(t, scale)} {unit}" if np.isfinite(t.value) else "–" for t in times]
                 rcells = ["reference" if lang == REFERENCE else with_ci(r) for r in ratios]
                 tchange = "; ".join(filter(None, (change(times[0], t, "regression", "improvement") for t in times[1:])))

@@ -8,7 +8,7 @@ from .languages import REFERENCE
 from .results import Row
 from .rounds import Outcome
 from .runners import PortError
-from .settings import lang_variant
+from .settings import Participant
 
 GRAD_TOL = 1e-12  # norm-wise relative, port backprop vs reference backprop (same maths, different rounding)
 LAYER_TOL = 1e-12
@@ -65,23 +65,23 @@ def within(value: float, tol: float) -> bool:
     return bool(np.isfinite(value) and value <= tol)
 
 
-def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list[str], tol: float,
+def verify(out: Outcome, task: str, case: str, got: dict[Participant, dict], names: list[str], tol: float,
            floor: float = 0.0) -> None:
     """Compares every participant's results with Python's layered code, the reference, and a fused variant's also
     with its own language's layered code: rows for the report (vs_python_rel, vs_layers_rel), and a failure
     beyond `tol`. Without Python's result there is nothing to check against, and the others fail as unchecked."""
-    ref = got.get(REFERENCE)
+    ref = got.get(Participant(REFERENCE))
     for who, res in got.items():
-        if who == REFERENCE:
+        if who == Participant(REFERENCE):
             continue
         if ref is None:
             out.unchecked.add(who)
             out.fail(who, f"{case or task}: unchecked: Python, the reference, has no result to compare with")
             continue
-        lang, variant = lang_variant(who)
+        lang, variant = who
         against = {"vs_python_rel": ("Python", ref)}
-        if lang != REFERENCE and variant != "layers" and lang in got:
-            against["vs_layers_rel"] = (f"{lang}'s layered code", got[lang])
+        if lang != REFERENCE and variant != "layers" and Participant(lang) in got:
+            against["vs_layers_rel"] = (f"{lang}'s layered code", got[Participant(lang)])
         wrong = []
         for metric, (name, base) in against.items():
             rows = [Row(lang, task, case, metric, n, value, "",
@@ -94,9 +94,9 @@ def verify(out: Outcome, task: str, case: str, got: dict[str, dict], names: list
             out.fail(who, "parity: " + "; ".join(wrong))
 
 
-def need(who: str, task: str, out: dict, shapes: dict[str, tuple]) -> None:
+def need(who: Participant, task: str, out: dict, shapes: dict[str, tuple]) -> None:
     """Raises PortError unless the port's result has every named array, in its shape, all finite."""
-    lang = lang_variant(who)[0]
+    lang = who.lang
     for name, shape in shapes.items():
         if name not in out:
             raise PortError(lang, f"{task}: the result has no {name!r}")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .languages import REFERENCE, ordered
 from .results import SETTINGS_TASK, find_results, read_results
+from .settings import Participant
 from .stats import WIDE, Estimate
 
 NAN = float("nan")
@@ -103,14 +104,10 @@ def failed(df: pd.DataFrame, lang: str, task: str, variant: str = "layers") -> b
     return bool(len(sel)) and not sel.value.iloc[-1] > 0
 
 
-def failures(df: pd.DataFrame) -> list[tuple[str, str, str]]:
+def failures(df: pd.DataFrame) -> list[tuple[Participant, str, str]]:
     """(who, task, why) for every task a language failed."""
     rows = df[(df.metric == "status") & (df.value == 0)]
-    return [(who(r.lang, r.variant), r.task, r.note) for _, r in rows.iterrows()]
-
-
-def who(lang: str, variant: str) -> str:
-    return lang if variant != "fused" else f"{lang} (fused)"
+    return [(Participant(r.lang, r.variant), r.task, r.note) for _, r in rows.iterrows()]
 
 
 def largest_vs_python(df: pd.DataFrame, lang: str, task: str, index: str | None = None) -> float:
@@ -192,20 +189,20 @@ def anomalies(df: pd.DataFrame, langs: list[str]) -> list[tuple[str, str, str]]:
                 step = estimate(df, lang, "bench", case, "step_time_estimate", variant)
                 blas = estimate(df, lang, "bench", case, "blas_time_estimate", variant)
                 if blas.value > step.value:
-                    out.append((who(lang, variant), f"bench {case}",
+                    out.append((str(Participant(lang, variant)), f"bench {case}",
                                 f"the BLAS floor ({with_ci(blas, 1e3)} ms) is above the step "
                                 f"({with_ci(step, 1e3)} ms)"))
     for kind in ("_ratio", "_estimate"):
         for (lang, variant, task, case, metric), _ in interval_rows(df, kind):
             e = estimate(df, lang, task, case, metric, variant)
             if e.wide and np.isfinite(e.value) and (kind == "_ratio" or lang == REFERENCE):
-                out.append((who(lang, variant), f"{task} {case}".strip(),
+                out.append((str(Participant(lang, variant)), f"{task} {case}".strip(),
                             f"{metric.removesuffix(kind).replace('_', ' ')}{kind.replace('_', ' ')} {with_ci(e)}: "
                             f"interval ±{e.half_width:.1%}, wider than ±{WIDE:.0%}"))
     est = df[df.metric.str.endswith("_estimate") & (df["index"].astype(str) == "outliers") & (df.value > 0)]
     for _, r in est.iterrows():
         what = r.metric.removesuffix("_estimate").replace("_", " ")
-        out.append((who(r.lang, r.variant), f"{r.task} {r.case}".strip(),
+        out.append((str(Participant(r.lang, r.variant)), f"{r.task} {r.case}".strip(),
                     f"{int(r.value)} measurement(s) of {what} over 3× the median"))
     return out
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from .languages import REFERENCE
-from .readout import anomalies, estimate, interval_rows, who, wide_intervals, with_ci
+from .readout import anomalies, estimate, interval_rows, wide_intervals, with_ci
+from .settings import Participant
 from .stats import WIDE
 
 SUMMED_SHARE = 0.9  # a ratio below 0.9x the ratio of the summed measurements is listed: it leaves costs out
@@ -62,7 +63,7 @@ def below_summed(df) -> list[tuple[str, str, str]]:
         e = estimate(df, lang, task, case, metric, variant)
         summed = summed_ratio(df, lang, variant, task, case, RAW[metric])
         if e.value < SUMMED_SHARE * summed:
-            out.append((who(lang, variant), f"{task} {case}".strip(),
+            out.append((str(Participant(lang, variant)), f"{task} {case}".strip(),
                         f"{metric.replace('_', ' ')} {with_ci(e)} is {e.value / summed:.2f}× the ratio of the summed "
                         f"times ({summed:.3g}): its slow rounds, which Python's rounds do not share, are left out"))
     return out

@@ -11,7 +11,7 @@ import numpy as np
 from .results import Row
 from .runners import PortError
 from .schedule import round_order
-from .settings import lang_variant, part, reference
+from .settings import Participant
 from .stats import (
     Estimate,
     difference,
@@ -32,18 +32,18 @@ class Outcome:
     """What one task did for each participant (a language, or one variant of it: `part`): rows to write, and
     failures (participant -> reason), each failure announced once, when it happens."""
 
-    def __init__(self, task: str, parts: list[str], say: Callable[[str], None] = lambda message: None):
+    def __init__(self, task: str, parts: list[Participant], say: Callable[[str], None] = lambda message: None):
         self.task, self.parts, self.say = task, parts, say
         self.rows: list[Row] = []
-        self.failed: dict[str, str] = {}
-        self.unchecked: set[str] = set()  # failed because there was nothing to compare with: never ok
+        self.failed: dict[Participant, str] = {}
+        self.unchecked: set[Participant] = set()  # failed because there was nothing to compare with: never ok
 
-    def fail(self, who: str, reason: str) -> None:
+    def fail(self, who: Participant, reason: str) -> None:
         if who not in self.failed:
             self.failed[who] = reason
             self.say(f"FAILED {who} {self.task}: {reason}")
 
-    def port_error(self, exc: PortError, what: str, who: str | None = None) -> None:
+    def port_error(self, exc: PortError, what: str, who: Participant | None = None) -> None:
         """A request failed: the participant that made it fails; when the worker process itself failed (or no
         participant is named), every participant of that language does, since what the process held is lost."""
         tail = " | last output: " + " / ".join(exc.tail.splitlines()[-5:]) if exc.tail else ""
@@ -52,13 +52,13 @@ class Outcome:
             self.fail(who, note)
             return
         for p in self.parts:
-            if lang_variant(p)[0] == exc.lang:
+            if p.lang == exc.lang:
                 self.fail(p, note)
 
-    def ok(self, who: str) -> bool:
+    def ok(self, who: Participant) -> bool:
         return who not in self.failed
 
-    def running(self) -> list[str]:
+    def running(self) -> list[Participant]:
         return [p for p in self.parts if self.ok(p)]
 
 
@@ -68,23 +68,23 @@ class Outcome:
 class Rounds:
     """One case's per-round values, per language: values[lang][quantity][round], and for every round the
     language's position in that round's order and which of its worker processes (generation) measured it."""
-    values: dict[str, dict[str, dict[int, float]]] = field(default_factory=dict)
-    positions: dict[str, dict[int, int]] = field(default_factory=dict)
-    workers: dict[str, dict[int, int]] = field(default_factory=dict)
+    values: dict[Participant, dict[str, dict[int, float]]] = field(default_factory=dict)
+    positions: dict[Participant, dict[int, int]] = field(default_factory=dict)
+    workers: dict[Participant, dict[int, int]] = field(default_factory=dict)
     count: int = 0
     gc: dict[str, str] = field(default_factory=dict)  # a quantity -> the quantity holding its GC part, if counted
 
-    def add(self, lang: str, round_no: int, position: int, worker: int, measured: dict[str, float]) -> None:
+    def add(self, who: Participant, round_no: int, position: int, worker: int, measured: dict[str, float]) -> None:
         for q, v in measured.items():
-            self.values.setdefault(lang, {}).setdefault(q, {})[round_no] = float(v)
-        self.positions.setdefault(lang, {})[round_no] = position
-        self.workers.setdefault(lang, {})[round_no] = worker
+            self.values.setdefault(who, {}).setdefault(q, {})[round_no] = float(v)
+        self.positions.setdefault(who, {})[round_no] = position
+        self.workers.setdefault(who, {})[round_no] = worker
 
-    def _series(self, who: str, q: str) -> tuple[list[float], list[int]]:
+    def _series(self, who: Participant, q: str) -> tuple[list[float], list[int]]:
         vals = self.values.get(who, {}).get(q, {})
         return list(vals.values()), [self.workers[who][r] for r in vals]
 
-    def per_generation(self, who: str, q: str) -> dict[int, float]:
+    def per_generation(self, who: Participant, q: str) -> dict[int, float]:
         """The quiet cost of the quantity (stats.quiet: the low end of its rounds) in each of the participant's
         worker processes; where the language counted its garbage collector's part, that part's mean added
         (stats.quiet_with_gc)."""
@@ -97,29 +97,29 @@ class Rounds:
             by_worker.setdefault(self.workers[who][r], []).append(r)
         return {w: quiet_with_gc([vals[r] for r in rs], [gcs.get(r, 0.0) for r in rs]) for w, rs in by_worker.items()}
 
-    def estimate(self, who: str, q: str) -> Estimate:
+    def estimate(self, who: Participant, q: str) -> Estimate:
         vals, gens = self._series(who, q)
         if not self.values.get(who, {}).get(self.gc.get(q, "")):
             return estimate(vals, gens)
         return over_generations(list(self.per_generation(who, q).values()), len(vals),
                                 outlier_count(vals, float(np.median(vals))))
 
-    def ratio(self, who: str, q: str) -> Estimate:
+    def ratio(self, who: Participant, q: str) -> Estimate:
         """The participant's ratio to Python's same variant, paired by worker generation (both measured in the same
         rounds by processes replaced together): the geometric mean of the generations' ratios."""
-        return ratio(self.per_generation(who, q), self.per_generation(reference(who), q),
+        return ratio(self.per_generation(who, q), self.per_generation(who.reference, q),
                      len(self.values.get(who, {}).get(q, {})))
 
-    def difference(self, who: str, base: str, q: str, relative: bool = False) -> Estimate:
+    def difference(self, who: Participant, base: Participant, q: str, relative: bool = False) -> Estimate:
         """base - who (relative: divided by base), paired by generation: the cost of base over who."""
         return difference(self.per_generation(base, q), self.per_generation(who, q), relative,
                           len(self.values.get(base, {}).get(q, {})))
 
 
 def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
-               block: Callable[[str, str, int], dict[str, float]], rounds: int, per_worker: int | None = None,
-               setup: Callable[[str, int], None] | None = None,
-               teardown: Callable[[str], None] | None = None, fresh: bool = False) -> dict[str, Rounds]:
+               block: Callable[[Participant, str, int], dict[str, float]], rounds: int, per_worker: int | None = None,
+               setup: Callable[[Participant, int], None] | None = None,
+               teardown: Callable[[Participant], None] | None = None, fresh: bool = False) -> dict[str, Rounds]:
     """`rounds` rounds of `block(lang, case, round)`: in each round, for each case (in a shuffled order), every
     running participant once, in an order shuffled per round. A fixed number: stopping when an interval first
     looks narrow would keep the runs whose interval happens to be narrow.
@@ -131,7 +131,7 @@ def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
     own generation."""
     results = {case: Rounds() for case in cases}
 
-    def each_part(fn: Callable[[str], None], what: str) -> None:
+    def each_part(fn: Callable[[Participant], None], what: str) -> None:
         for who in out.running():
             try:
                 fn(who)
@@ -147,7 +147,7 @@ def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
             ctx.progress.detail(f"{name}: new worker processes")
             if teardown is not None:
                 each_part(teardown, name)
-            for lang in dict.fromkeys(lang_variant(who)[0] for who in out.running()):
+            for lang in dict.fromkeys(who.lang for who in out.running()):
                 ctx.workers.retire(lang)
             if setup is not None:
                 each_part(lambda who, r=r: setup(who, r), name)
@@ -161,7 +161,7 @@ def run_rounds(ctx: RunContext, name: str, out: Outcome, cases: list[str],
                 except PortError as exc:
                     out.port_error(exc, f"{label}, round {r + 1}", who)
                     continue
-                worker = r + 1 if fresh else ctx.workers.serial(lang_variant(who)[0])
+                worker = r + 1 if fresh else ctx.workers.serial(who.lang)
                 results[case].add(who, r, position, worker, measured)
             results[case].count = r + 1
     ctx.machine.sample()
@@ -179,16 +179,16 @@ def round_rows(task: str, case: str, rounds: Rounds, quantities: dict[str, str],
     generation (NAME_abstraction, and as a share of the layered time, NAME_abstraction_share)."""
     rows = []
     for who, per_q in rounds.values.items():
-        lang, variant = lang_variant(who)
+        lang, variant = who
         for metric, name in quantities.items():
             vals = per_q.get(metric, {})
             if not vals:
                 continue
             rows += [Row(lang, task, case, metric, r, v, unit, variant=variant) for r, v in sorted(vals.items())]
             rows += estimate_rows(who, task, case, f"{name}_estimate", rounds.estimate(who, metric), unit)
-            if who != reference(who) and reference(who) in rounds.values:
+            if not who.is_reference and who.reference in rounds.values:
                 rows += estimate_rows(who, task, case, f"{name}_ratio", rounds.ratio(who, metric), "")
-            fused = part(lang, "fused")
+            fused = Participant(lang, "fused")
             if metric in costs and variant == "layers" and fused in rounds.values:
                 rows += estimate_rows(who, task, case, f"{name}_abstraction", rounds.difference(fused, who, metric),
                                       unit, "layered minus fused, paired by worker generation")
@@ -202,11 +202,12 @@ def round_rows(task: str, case: str, rounds: Rounds, quantities: dict[str, str],
     return rows
 
 
-def estimate_rows(who: str, task: str, case: str, metric: str, est: Estimate, unit: str, what: str = "") -> list[Row]:
+def estimate_rows(who: Participant, task: str, case: str, metric: str, est: Estimate, unit: str,
+                  what: str = "") -> list[Row]:
     """An estimate's rows: index `estimate` (the geometric mean over worker generations of each one's quiet cost,
     or of a ratio), `ci_low`/`ci_high` (its 95% confidence interval), `pi_low`/`pi_high` (the 95% prediction
     interval for a next run's estimate), `generations`, `rounds` and `outliers`."""
-    lang, variant = lang_variant(who)
+    lang, variant = who
     ci, pi = "95% CI over worker generations", "95% prediction interval for a next run's estimate"
     return [Row(lang, task, case, metric, "estimate", est.value, unit, what, variant),
             Row(lang, task, case, metric, "ci_low", est.low, unit, ci, variant),

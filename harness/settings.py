@@ -1,8 +1,9 @@
 """What a run does (Settings), the names of its tasks, and its participants: each language's layered code, and
-its other variants ("julia fused"), each with the Python participant its ratios are taken to."""
+its other variants ("julia fused"), each with the Python participant its ratios are taken to (Participant)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .languages import REFERENCE
 from .results import VARIANTS
@@ -50,17 +51,21 @@ class Settings:
         """Rounds per worker process, so that `rounds` rounds are spread over `generations` processes."""
         return max(1, -(-rounds // self.generations))
 
-def part(lang: str, variant: str = "layers") -> str:
-    """A participant of a task: a language's layered code ("julia") or another variant of it ("julia fused")."""
-    return lang if variant == "layers" else f"{lang} {variant}"
 
+class Participant(NamedTuple):
+    """Who takes part in a task: a language in one variant of its code. Shown as "julia" (the layered code) or
+    "julia fused"."""
+    lang: str
+    variant: str = "layers"
 
-def lang_variant(who: str) -> tuple[str, str]:
-    """A participant's language and variant."""
-    lang, _, variant = who.partition(" ")
-    return lang, variant or "layers"
+    def __str__(self) -> str:
+        return self.lang if self.variant == "layers" else f"{self.lang} {self.variant}"
 
+    @property
+    def reference(self) -> "Participant":
+        """The participant its ratios are taken to: Python, the reference, in the same variant."""
+        return Participant(REFERENCE, self.variant)
 
-def reference(who: str) -> str:
-    """The participant a ratio is taken to: Python in the same variant."""
-    return part(REFERENCE, lang_variant(who)[1])
+    @property
+    def is_reference(self) -> bool:
+        return self.lang == REFERENCE

@@ -9,7 +9,7 @@ import numpy as np
 
 from .results import Row
 from .rounds import estimate_rows
-from .settings import WARMUP_STEPS, lang_variant, part, reference
+from .settings import WARMUP_STEPS, Participant
 from .stats import Estimate, difference, outlier_count, over_generations, quiet, ratio
 
 
@@ -50,17 +50,17 @@ class StepTimes:
 STEP_KINDS = {"amortized": "step_time", "typical": "step_time_typical"}
 
 
-def step_rows(task: str, case: str, timing: dict[str, StepTimes]) -> list[Row]:
+def step_rows(task: str, case: str, timing: dict[Participant, StepTimes]) -> list[Row]:
     """Per participant: the amortized step (step_time: the headline) and the typical step, each with its ratio to
     Python's same variant paired by worker generation; the GC time per step where it was counted; and the cost of
     the abstraction (layered minus fused) on the amortized step."""
     rows = []
     for who, st in timing.items():
-        lang, variant = lang_variant(who)
-        ref = timing.get(reference(who))
+        lang, variant = who
+        ref = timing.get(who.reference)
         for kind, name in STEP_KINDS.items():
             rows += estimate_rows(who, task, case, f"{name}_estimate", st.estimate(kind), "s")
-            if ref is not None and who != reference(who):
+            if ref is not None and not who.is_reference:
                 rows += estimate_rows(who, task, case, f"{name}_ratio",
                                       ratio(st.per_generation(kind), ref.per_generation(kind), int(st.kept().sum())),
                                       "")
@@ -71,7 +71,7 @@ def step_rows(task: str, case: str, timing: dict[str, StepTimes]) -> list[Row]:
             rows += estimate_rows(who, task, case, "page_faults_estimate", st.estimate("faults"), "",
                                   "minor page faults per step (new memory the kernel maps and zeroes), counted by "
                                   "the language")
-        fused = timing.get(part(lang, "fused"))
+        fused = timing.get(Participant(lang, "fused"))
         if variant == "layers" and fused is not None:
             lay_g, fus_g = st.per_generation("amortized"), fused.per_generation("amortized")
             rows += estimate_rows(who, task, case, "step_time_abstraction", difference(lay_g, fus_g), "s",

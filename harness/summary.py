@@ -22,6 +22,7 @@ from .readout import (
     wide_intervals,
     with_ci,
 )
+from .settings import Participant
 
 
 def parity_cell(df: pd.DataFrame, lang: str) -> str:
@@ -30,7 +31,7 @@ def parity_cell(df: pd.DataFrame, lang: str) -> str:
     docs/design.md)."""
     if lang == REFERENCE:
         return "reference"
-    mismatched = [task for who, task, why in failures(df) if who.split()[0] == lang and "parity" in why]
+    mismatched = [task for who, task, why in failures(df) if who.lang == lang and "parity" in why]
     if mismatched:
         return "MISMATCH in " + ", ".join(dict.fromkeys(mismatched))
     diffs = [largest_vs_python(df, lang, task) for task in ("gradcheck", "bench", "startup", "train", "perceptron")]
@@ -80,8 +81,8 @@ def terminal_table(df: pd.DataFrame, env: dict) -> list[str]:
             acc = vals(df[df.variant == v], lang, "train", "test_acc")
             typical_ratio = estimate(df, lang, "train", case, "step_time_typical_ratio", v)
             typical = estimate(df, lang, "train", case, "step_time_typical_estimate", v)
-            failed = [task for who, task, _ in failures(df) if who == (lang if v == "layers" else f"{lang} (fused)")]
-            rows.append([lang + ("" if v == "layers" else " fused"), with_ci(steps[(lang, v)], scale),
+            failed = [task for who, task, _ in failures(df) if who == Participant(lang, v)]
+            rows.append([str(Participant(lang, v)), with_ci(steps[(lang, v)], scale),
                          ratio_cell(df, lang, "train", case, "step_time", v), fmt(typical.value * scale),
                          pauses_cell(df, lang, case, v, scale), "–" if lang == REFERENCE else fmt(typical_ratio.value),
                          f"{blas.value / bench.value:.0%}" if bench.value > 0 and np.isfinite(blas.value) else "–",

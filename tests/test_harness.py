@@ -10,6 +10,7 @@ from harness.languages import NAMES
 from harness.results import ResultsFile, Row
 from harness.rounds import Rounds, round_rows
 from harness.schedule import round_order
+from harness.settings import Participant
 from harness.stats import flops_per_step
 from harness.tasks.context import eval_iterations
 from harness.tasks.train import train_chunks
@@ -66,12 +67,14 @@ def test_report_and_plots_from_csv_alone(tmp_path):
                                             ("bench", "hidden=50 batch=10", "step_time", "step_time", 0.4)):
         rounds = Rounds()
         lang, ref = synthetic_rounds(60, ratio, 5)
+        py, jl, py_fused, jl_fused = (Participant(*who) for who in (("python",), ("julia",), ("python", "fused"),
+                                                                    ("julia", "fused")))
         for r in range(60):
-            rounds.add("python", r, 0, 1 + r // 20, {metric: ref[r], "blas_time": ref[r] / 2})
-            rounds.add("julia", r, 1, 1 + r // 20, {metric: lang[r], "blas_time": ref[r] * 0.6})
+            rounds.add(py, r, 0, 1 + r // 20, {metric: ref[r], "blas_time": ref[r] / 2})
+            rounds.add(jl, r, 1, 1 + r // 20, {metric: lang[r], "blas_time": ref[r] * 0.6})
             if case == "hidden=50 batch=100":  # the fused variants: a fifth faster than the layered code
-                rounds.add("python fused", r, 2, 1 + r // 20, {metric: ref[r] * 0.8, "blas_time": ref[r] / 2})
-                rounds.add("julia fused", r, 3, 1 + r // 20, {metric: lang[r] * 0.8, "blas_time": ref[r] * 0.6})
+                rounds.add(py_fused, r, 2, 1 + r // 20, {metric: ref[r] * 0.8, "blas_time": ref[r] / 2})
+                rounds.add(jl_fused, r, 3, 1 + r // 20, {metric: lang[r] * 0.8, "blas_time": ref[r] * 0.6})
         rounds.count = 60
         metrics = {metric: name, **({"blas_time": "blas_time"} if task == "bench" else {})}
         results.add(round_rows(task, case, rounds, metrics, costs=(metric,)))

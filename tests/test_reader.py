@@ -15,6 +15,7 @@ from harness.progress import Progress
 from harness.readout import load_run, run_settings
 from harness.results import SETTINGS_TASK, ResultsFile, Row, series
 from harness.rounds import Rounds, round_rows
+from harness.settings import Participant
 from harness.summary import terminal_table
 from python_impl.perceptron import GATES
 
@@ -23,7 +24,8 @@ CASE = "hidden=50 batch=100"
 BENCH = {(50, 100): 1.0, (800, 100): 8.0, (50, 1): 0.2}  # (hidden, batch): Python's step in ms
 
 
-def rounds_of(ratios: dict[str, float], base_s: float, n: int = 30, seed: int = 0, spread: float = 0.02) -> Rounds:
+def rounds_of(ratios: dict[Participant, float], base_s: float, n: int = 30, seed: int = 0,
+              spread: float = 0.02) -> Rounds:
     """n rounds on a machine drifting 2x, each participant `ratios[who]` times Python with `spread` noise."""
     rng = np.random.default_rng(seed)
     rounds = Rounds()
@@ -44,7 +46,8 @@ def write_run(folder, julia: float = 0.9, hidden: int = 50, seed: int = 0) -> No
     settings = {"iters": 100, "batch": 100, "hidden": hidden, "lr": 0.1, "eval_every": 50, "seed": 0, "threads": 1}
     res.add([Row("all", SETTINGS_TASK, "", k, "", float(v)) for k, v in settings.items()])
     ratios = {"python": 1.0, "julia": julia, "octave": 1.7}
-    both = {**ratios, **{f"{who} fused": r * 0.8 for who, r in ratios.items()}}
+    both = {**{Participant(lang): r for lang, r in ratios.items()},
+            **{Participant(lang, "fused"): r * 0.8 for lang, r in ratios.items()}}
     res.add(round_rows("train", f"hidden={hidden} batch=100", rounds_of(both, 1e-3, seed=seed),
                        {"step_time": "step_time"}, costs=("step_time",)))
     for (h, b), ms in BENCH.items():

@@ -9,6 +9,7 @@ import pytest
 
 from harness.rounds import Rounds
 from harness.runners.base import Found, Runner
+from harness.settings import Participant
 from harness.stats import estimate, over_generations, quiet, ratio, t95
 from harness.steps import StepTimes
 
@@ -102,6 +103,9 @@ def test_ratios_and_differences_are_paired_by_generation():
     assert over_generations(list(lang.values())).half_width > 5 * paired.half_width
 
 
+PYTHON, JULIA = Participant("python"), Participant("julia")
+
+
 def test_rounds_give_the_quiet_cost_per_generation_and_ratios_paired_by_generation():
     """Each generation's processes run on a machine of its own speed (1-2x), every round adds positive noise, and
     one round in eight is hit hard: the low end of each generation's rounds, paired by generation, gives the
@@ -111,14 +115,14 @@ def test_rounds_give_the_quiet_cost_per_generation_and_ratios_paired_by_generati
     speed = np.exp(rng.uniform(0, np.log(2), 6))
     for r in range(24):
         g = r // 4
-        for k, (who, cost) in enumerate((("python", 1e-3), ("julia", 1.2e-3))):
+        for k, (who, cost) in enumerate(((PYTHON, 1e-3), (JULIA, 1.2e-3))):
             noise = 1 + rng.exponential(0.01) + (2.0 if r % 8 == 5 else 0.0)
             rounds.add(who, r, k, g + 1, {"step_time": cost * speed[g] * noise})
-    est = rounds.ratio("julia", "step_time")
+    est = rounds.ratio(JULIA, "step_time")
     assert est.value == pytest.approx(1.2, rel=0.01) and est.generations == 6 and est.rounds == 24
     assert est.contains(1.2)
-    assert rounds.estimate("python", "step_time").generations == 6
-    cost = rounds.difference("python", "julia", "step_time", relative=True)  # (julia - python) / julia
+    assert rounds.estimate(PYTHON, "step_time").generations == 6
+    cost = rounds.difference(PYTHON, JULIA, "step_time", relative=True)  # (julia - python) / julia
     assert cost.value == pytest.approx(1 - 1 / 1.2, abs=0.01)
 
 

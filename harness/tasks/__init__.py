@@ -5,7 +5,7 @@ from typing import Callable
 
 from ..results import Row
 from ..rounds import Outcome
-from ..settings import VARIANT_TASKS, lang_variant, part
+from ..settings import VARIANT_TASKS, Participant
 from .bench import task_bench
 from .context import RunContext
 from .gradcheck import task_gradcheck
@@ -18,19 +18,19 @@ TASKS: dict[str, Callable[[RunContext, Outcome], None]] = {
     "startup": task_startup, "perceptron": task_perceptron, "gradcheck": task_gradcheck,
     "train": task_train, "bench": task_bench, "cpu_target": task_target,
 }
-PARTICIPANTS: dict[str, Callable[[RunContext], list[str]]] = {"cpu_target": target_parts}
+PARTICIPANTS: dict[str, Callable[[RunContext], list[Participant]]] = {"cpu_target": target_parts}
 
 
 def run_task(ctx: RunContext, task: str) -> list[str]:
     """One task for every language (and variant, for VARIANT_TASKS), its rows written at once; returns the
     failures, for the summary."""
     variants = ctx.settings.variants if task in VARIANT_TASKS else ("layers",)
-    parts = [part(lang, variant) for lang in ctx.langs for variant in variants]
+    parts = [Participant(lang, variant) for lang in ctx.langs for variant in variants]
     if task in PARTICIPANTS:
         parts = PARTICIPANTS[task](ctx)
     out = Outcome(task, parts, ctx.progress.write)
     TASKS[task](ctx, out)
     ctx.results.add(out.rows)
-    ctx.results.add([Row(lang, task, "", "status", "", int(out.ok(who)), "", out.failed.get(who, ""), variant)
-                     for who in parts for lang, variant in [lang_variant(who)] if lang in ctx.langs])
+    ctx.results.add([Row(who.lang, task, "", "status", "", int(out.ok(who)), "", out.failed.get(who, ""), who.variant)
+                     for who in parts if who.lang in ctx.langs])
     return [f"{who} {task}" + (" (unchecked)" if who in out.unchecked else "") for who in parts if not out.ok(who)]

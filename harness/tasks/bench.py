@@ -8,7 +8,7 @@ from ..interchange import write_arrays
 from ..parity import GRAD_TOL, need, verify
 from ..results import Row
 from ..rounds import Outcome, round_rows, run_rounds
-from ..settings import Settings, lang_variant
+from ..settings import Participant, Settings
 from ..stats import flops_per_step
 from .context import RunContext, inner_steps, step_estimate, time_limit
 
@@ -46,14 +46,14 @@ def bench_requests(ctx: RunContext, cases: dict[str, dict], checked: dict[str, d
     it computed kept the first time (in `checked`) for verification."""
     s = ctx.settings
 
-    def setup(who: str, r: int) -> None:
-        lang, variant = lang_variant(who)
+    def setup(who: Participant, r: int) -> None:
+        lang, variant = who
         for c in cases.values():
             ctx.request(lang, "bench_begin", {"case_id": c["id"] + variant, "lr": s.lr, "variant": variant},
                         input_dir=c["folder"], timeout=time_limit(1.0))
 
-    def block(who: str, case: str, r: int) -> dict[str, float]:
-        lang, variant = lang_variant(who)
+    def block(who: Participant, case: str, r: int) -> dict[str, float]:
+        lang, variant = who
         c = cases[case]
         verifying = who not in checked[case]
         got = ctx.request(lang, "bench_round", {"case_id": c["id"] + variant, "warmup": c["warmup"],

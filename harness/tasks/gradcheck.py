@@ -15,6 +15,7 @@ from ..parity import GRAD_TOL, need, rel_diff, verify
 from ..results import Row
 from ..rounds import Outcome
 from ..runners import PortError
+from ..settings import Participant
 from .context import RunContext, time_limit
 
 
@@ -28,24 +29,25 @@ def task_gradcheck(ctx: RunContext, out: Outcome) -> None:
     write_arrays(folder, data)
     shapes = {"loss": (), **{k: data[k].shape for k in PARAM_NAMES}}
 
-    def check(lang: str) -> tuple[dict, float]:
+    def check(who: Participant) -> tuple[dict, float]:
+        lang = who.lang
         start = time.perf_counter()
         backprop = ctx.request(lang, "grad", {"model": "two_layer_net", "numerical": 0}, input_dir=folder,
                                timeout=time_limit(1.0))
         numerical = ctx.request(lang, "grad", {"model": "two_layer_net", "numerical": 1}, input_dir=folder,
                                 timeout=time_limit(60.0))
-        need(lang, "gradcheck (backprop)", backprop, shapes)
-        need(lang, "gradcheck (numerical)", numerical, shapes)
+        need(who, "gradcheck (backprop)", backprop, shapes)
+        need(who, "gradcheck (numerical)", numerical, shapes)
         return {"backprop": backprop, "numerical": numerical}, time.perf_counter() - start
 
-    ctx.progress.detail(", ".join(out.running()))
+    ctx.progress.detail(", ".join(map(str, out.running())))
     checked, results = {}, {}
     pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
     try:
-        futures = {lang: pool.submit(check, lang) for lang in out.running()}
-        for lang, future in futures.items():
+        futures = {who: pool.submit(check, who) for who in out.running()}
+        for who, future in futures.items():
             try:
-                results[lang] = future.result()
+                results[who] = future.result()
             except PortError as exc:
                 out.port_error(exc, "gradcheck")
     except BaseException:  # Ctrl-C: stop the workers, so that the threads waiting on them end now
@@ -53,7 +55,8 @@ def task_gradcheck(ctx: RunContext, out: Outcome) -> None:
         raise
     finally:
         pool.shutdown(wait=True)
-    for lang, (got, wall) in results.items():
+    for who, (got, wall) in results.items():
+        lang = who.lang
         backprop, numerical = got["backprop"], got["numerical"]
         for name in PARAM_NAMES:
             diff = np.abs(backprop[name] - numerical[name])
@@ -62,5 +65,5 @@ def task_gradcheck(ctx: RunContext, out: Outcome) -> None:
                          Row(lang, "gradcheck", name, "numerical_rel", "", rel_diff(numerical[name], backprop[name]))]
         out.rows.append(Row(lang, "gradcheck", "", "wall_time", "", wall, "s",
                             "languages side by side, one per CPU"))
-        checked[lang] = backprop
+        checked[who] = backprop
     verify(out, "gradcheck", "", checked, ["loss", *PARAM_NAMES], GRAD_TOL)

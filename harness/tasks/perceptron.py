@@ -8,7 +8,7 @@ from ..parity import RUN_TRAIN_TOL, need, verify
 from ..results import Row, series
 from ..rounds import Outcome, round_rows, run_rounds
 from ..runners import PortError
-from ..settings import GATES, lang_variant
+from ..settings import GATES, Participant
 from .context import RunContext, time_limit
 
 
@@ -19,8 +19,8 @@ def task_perceptron(ctx: RunContext, out: Outcome) -> None:
     checked: dict[str, dict[str, dict]] = {g: {} for g in GATES}
     first: dict[str, float] = {}
 
-    def learn(who: str, gate: str, repeats: int) -> dict:
-        lang, variant = lang_variant(who)
+    def learn(who: Participant, gate: str, repeats: int) -> dict:
+        lang, variant = who
         config = {"epochs": s.perceptron_epochs, "lr": s.perceptron_lr, "repeats": repeats, "variant": variant}
         got = ctx.request(lang, "perceptron", config, inputs=mk.perceptron_inputs(ctx.seed, gate),
                           timeout=time_limit(s.perceptron_epochs * 1e-4 * (repeats + 1)))
@@ -28,7 +28,7 @@ def task_perceptron(ctx: RunContext, out: Outcome) -> None:
         checked[gate].setdefault(who, got)
         return got
 
-    def block(who: str, gate: str, r: int) -> dict[str, float]:
+    def block(who: Participant, gate: str, r: int) -> dict[str, float]:
         got = learn(who, gate, s.perceptron_repeats)
         first.setdefault(who, float(got["first_time"]) / s.perceptron_epochs)
         return {"epoch_time": float(np.median(got["times"])) / s.perceptron_epochs}
@@ -37,9 +37,8 @@ def task_perceptron(ctx: RunContext, out: Outcome) -> None:
                         per_worker=s.per_worker(s.perceptron_rounds))
     out.rows += round_rows("perceptron", "AND", rounds["AND"], {"epoch_time": "epoch_time"}, costs=("epoch_time",))
     for who, t in first.items():
-        out.rows.append(Row(lang_variant(who)[0], "perceptron", "AND", "first_epoch_time", "", t, "s",
-                            "the first whole run in a new worker, per epoch: includes any compilation",
-                            lang_variant(who)[1]))
+        out.rows.append(Row(who.lang, "perceptron", "AND", "first_epoch_time", "", t, "s",
+                            "the first whole run in a new worker, per epoch: includes any compilation", who.variant))
     for gate in GATES[1:]:
         for who in out.running():
             try:
@@ -49,7 +48,7 @@ def task_perceptron(ctx: RunContext, out: Outcome) -> None:
     for gate in GATES:
         for who, got in checked[gate].items():
             solved = int(got["solved_epoch"])
-            lang, variant = lang_variant(who)
+            lang, variant = who
             out.rows += [Row(lang, "perceptron", gate, "solved_epoch", "", solved, "epochs",
                              "never classified all four inputs" if solved < 0 else "", variant),
                          Row(lang, "perceptron", gate, "final_loss", "", float(got["losses"][-1]), variant=variant),

@@ -9,6 +9,7 @@ from .. import inputs as mk
 from ..interchange import write_arrays
 from ..parity import GRAD_TOL, need, verify
 from ..rounds import Outcome, round_rows, run_rounds
+from ..settings import Participant
 from .context import RunContext
 
 
@@ -21,15 +22,15 @@ def task_startup(ctx: RunContext, out: Outcome) -> None:
     data = first_step_inputs(ctx)
     write_arrays(folder, data)
     case = f"hidden={s.hidden} batch={s.batch}"
-    checked: dict[str, dict] = {}
+    checked: dict[Participant, dict] = {}
 
-    def block(lang: str, _case: str, r: int) -> dict[str, float]:
-        started = ctx.fresh(lang, "noop", {})
+    def block(who: Participant, _case: str, r: int) -> dict[str, float]:
+        started = ctx.fresh(who.lang, "noop", {})
         measured = {"startup_time": started.wall, "startup_cpu": started.cpu_user + started.cpu_system}
         if r < s.first_step_repeats:
-            got = ctx.fresh(lang, "first_step", {"lr": s.lr}, input_dir=folder).arrays
-            need(lang, "first_step", got, {"first_step": (), **{k: data[k].shape for k in PARAM_NAMES}})
-            checked.setdefault(lang, got)
+            got = ctx.fresh(who.lang, "first_step", {"lr": s.lr}, input_dir=folder).arrays
+            need(who, "first_step", got, {"first_step": (), **{k: data[k].shape for k in PARAM_NAMES}})
+            checked.setdefault(who, got)
             measured["first_step"] = float(got["first_step"])
         return measured
 

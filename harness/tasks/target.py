@@ -9,6 +9,7 @@ from ..results import Row
 from ..rounds import Outcome, estimate_rows, run_rounds
 from ..runners import get_runner
 from ..runners.julia import JuliaRunner, cpu_target
+from ..settings import Participant
 from ..stats import ratio
 from ..workers import Workers
 from .bench import bench_cases, bench_requests
@@ -18,13 +19,13 @@ NATIVE = "julia-native"  # the participant started without -C: Julia's own choic
 # the CPU); its rows are written under the language julia, the case naming the target
 
 
-def target_parts(ctx: RunContext) -> list[str]:
+def target_parts(ctx: RunContext) -> list[Participant]:
     """The participants: Julia as the run starts it, and Julia left to its own choice, in both variants; none when
     Julia is not measured or is started without a target."""
     found = get_runner("julia").find() if "julia" in ctx.langs else None
     if found is None or cpu_target(found.exe) is None:
         return []
-    return [f"{who} {v}".replace(" layers", "") for who in ("julia", NATIVE) for v in ctx.settings.variants]
+    return [Participant(lang, v) for lang in ("julia", NATIVE) for v in ctx.settings.variants]
 
 
 def task_target(ctx: RunContext, out: Outcome) -> None:
@@ -40,7 +41,7 @@ def task_target(ctx: RunContext, out: Outcome) -> None:
     sub = replace(ctx, workers=workers)
     cases = bench_cases(sub, [(s.hidden, s.batch)])
     case = next(iter(cases))
-    checked: dict[str, dict[str, dict]] = {case: {} for case in cases}
+    checked: dict[str, dict[Participant, dict]] = {case: {} for case in cases}
     setup, block = bench_requests(sub, cases, checked)
     rounds_n = max(3, s.bench_rounds // 2)  # three pairs of workers, a side result kept short
     try:
@@ -50,15 +51,15 @@ def task_target(ctx: RunContext, out: Outcome) -> None:
         workers.close()
     rounds.gc = {"step_time": "gc_time"}
     for variant in s.variants:
-        tuned, native = (f"{who} {variant}".replace(" layers", "") for who in ("julia", NATIVE))
+        tuned, native = (Participant(lang, variant) for lang in ("julia", NATIVE))
         for who, name in ((tuned, target), (native, "native")):
             if who in rounds.values:
-                out.rows += estimate_rows(f"julia {variant}", "cpu_target", f"{case} {name}", "step_time_estimate",
+                out.rows += estimate_rows(tuned, "cpu_target", f"{case} {name}", "step_time_estimate",
                                           rounds.estimate(who, "step_time"), "s", f"Julia started with -C {name}")
         if tuned in rounds.values and native in rounds.values:
             est = ratio(rounds.per_generation(native, "step_time"), rounds.per_generation(tuned, "step_time"),
                         rounds.count)
-            out.rows += estimate_rows(f"julia {variant}", "cpu_target", case, "native_over_target_ratio", est, "",
+            out.rows += estimate_rows(tuned, "cpu_target", case, "native_over_target_ratio", est, "",
                                       f"Julia's own choice (native) over -C {target}, paired by worker generation")
         if tuned in checked[case] and native in checked[case]:  # the same code compiled two ways: the same numbers
             for n in cases[case]["shapes"]:

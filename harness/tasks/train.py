@@ -12,7 +12,7 @@ from ..interchange import write_arrays
 from ..parity import RUN_TRAIN_TOL, need, verify
 from ..results import Row, series
 from ..rounds import Outcome, run_rounds
-from ..settings import lang_variant
+from ..settings import Participant
 from ..steps import StepTimes, step_rows
 from .context import RunContext, eval_iterations, step_estimate, time_limit
 
@@ -48,8 +48,8 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
                  "worker": []} for who in out.running()}
     reached: dict[str, dict] = {}  # the parameters each participant's last worker handed back
 
-    def setup(who: str, r: int) -> None:
-        lang, variant = lang_variant(who)
+    def setup(who: Participant, r: int) -> None:
+        lang, variant = who
         ctx.progress.detail(f"train: loading the data into {who}")
         source = folder if r == 0 else takeover_folder(ctx.workers.scratch / f"train-{lang}-{variant}-{r}", folder,
                                                        reached[who])
@@ -57,15 +57,15 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         walls[who] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first, "variant": variant},
                                           input_dir=source, timeout=time_limit(10.0)).wall
 
-    def teardown(who: str) -> None:
-        lang, variant = lang_variant(who)
+    def teardown(who: Participant) -> None:
+        lang, variant = who
         res = ctx.workers.request(lang, "train_end", {"variant": variant}, timeout=time_limit(1.0))
         need(who, "train_end", res.arrays, {k: v.shape for k, v in params.items()})
         walls[who] += res.wall
         reached[who] = res.arrays
 
-    def block(who: str, _case: str, r: int) -> dict[str, float]:
-        lang, variant = lang_variant(who)
+    def block(who: Participant, _case: str, r: int) -> dict[str, float]:
+        lang, variant = who
         first, steps, evaluate = chunks[r]
         res = ctx.workers.request(lang, "train_steps", {"first": first, "steps": steps, "evaluate": int(evaluate),
                                                         "variant": variant},
@@ -89,7 +89,7 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     checked, timing = {}, {}
     evals = eval_iterations(s.iters, s.eval_every)
     for who in out.running():
-        lang, variant = lang_variant(who)
+        lang, variant = who
         result = {k: np.concatenate(v) if v else np.array([]) for k, v in got[who].items()}
         checked[who] = {**{k: result[k] for k in ("loss", "test_acc")}, **reached[who]}
         timing[who] = StepTimes(result["step_times"], result["gc_times"], result["worker"], result["page_faults"])
