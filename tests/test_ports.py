@@ -66,14 +66,22 @@ def any_port(request):
     return require_lang(request.param)
 
 
+@pytest.fixture(scope="module")
+def shared():
+    """One worker per language for this module's tests whose subject is a task's answer, not a fresh process:
+    each port's code is loaded (and Julia's compiled) once, not once per case. The one-shot path has tests of its
+    own here (parity, the interchange, the errors of test_shapes_that_do_not_fit and after it)."""
+    with Workers() as workers:
+        yield workers
+
+
 @pytest.mark.parametrize("gate", ["AND", "OR", "NAND", "XOR"])
 @pytest.mark.parametrize("variant", ["layers", "fused"])
-def test_perceptron_training(any_port, gate, variant):
-    port = any_port
+def test_perceptron_training(any_port, shared, gate, variant):
     data = mk.perceptron_inputs(0, gate)
     config = {"epochs": 1000, "lr": 1.0, "repeats": 2}
-    ref = get_runner("python").run("perceptron", config, data).arrays
-    got = port.run("perceptron", {**config, "variant": variant}, data).arrays
+    ref = shared.request(REFERENCE, "perceptron", config, inputs=data).arrays
+    got = shared.request(any_port.name, "perceptron", {**config, "variant": variant}, inputs=data).arrays
     assert got["solved_epoch"].shape == () and got["solved_epoch"] == ref["solved_epoch"]
     assert rel_diff(got["losses"], ref["losses"]) <= check.GRAD_TOL
     for name in ("W", "b"):
@@ -88,10 +96,10 @@ def test_perceptron_training(any_port, gate, variant):
 
 # --- the interchange format ----------------------------------------------------------------------------
 
-def test_reads_fortran_order_inputs(port, tmp_path):
+def test_reads_fortran_order_inputs(port, shared, tmp_path):
     """ORDER F must be honoured: the same layer inputs written column-major give identical results."""
     data = mk.layer_inputs(0)
-    ref = port.run("layers", {}, data).arrays
+    ref = shared.request(port.name, "layers", {}, inputs=data).arrays
     folder = tmp_path / "in"
     write_arrays(folder, data)
     lines = [(folder / "manifest.txt").read_text().splitlines()[0]]
@@ -99,20 +107,20 @@ def test_reads_fortran_order_inputs(port, tmp_path):
         np.asarray(data[name], dtype="<f8").ravel(order="F").tofile(folder / f"{name}.bin")
         lines.append(" ".join([name, dtype, "F", str(len(shape)), *map(str, shape)]))
     (folder / "manifest.txt").write_text("\n".join(lines) + "\n")
-    got = port.run("layers", {}, input_dir=folder).arrays
+    got = shared.request(port.name, "layers", {}, input_dir=folder).arrays
     assert sorted(got) == sorted(ref)
     for name in ref:
         assert got[name].shape == ref[name].shape, name
         assert np.array_equal(got[name], ref[name]), name
 
 
-def test_one_element_shapes_are_kept(port):
+def test_one_element_shapes_are_kept(port, shared):
     """One hidden unit (b1 has one value, W2 is 1 x 10), one evaluation, one step: every result keeps the
     reference's rank, which a port cannot guess from a 1 x 1 or n x 1 matrix."""
     data = check.train_parity_inputs(0, n_train=100, n_test=20, iters=1, batch=5, hidden=1)
     config = {"lr": 0.1, "eval_every": 100}
-    ref = get_runner("python").run("train", config, data).arrays
-    got = port.run("train", config, data).arrays
+    ref = shared.request(REFERENCE, "train", config, inputs=data).arrays
+    got = shared.request(port.name, "train", config, inputs=data).arrays
     assert same_names(got, ref)
     for name in ref:
         assert got[name].shape == ref[name].shape, name
@@ -139,11 +147,12 @@ def test_info_names_version_blas_and_threads(any_port, threads):
 
 
 @pytest.mark.parametrize("batch", [1, 100])
-def test_first_step_of_each_variant_is_timed_and_computes_what_python_does(any_port, batch):
+def test_first_step_of_each_variant_is_timed_and_computes_what_python_does(any_port, shared, batch):
     """first_step of each variant at the benchmark's shape: the same parameters as each other and as Python's."""
     data = bench_inputs(50, batch)
-    ref = get_runner(REFERENCE).run("first_step", {"lr": 0.1}, data).arrays
-    got = {v: any_port.run("first_step", {"lr": 0.1, "variant": v}, data).arrays for v in ("layers", "fused")}
+    ref = shared.request(REFERENCE, "first_step", {"lr": 0.1}, inputs=data).arrays
+    got = {v: shared.request(any_port.name, "first_step", {"lr": 0.1, "variant": v}, inputs=data).arrays
+           for v in ("layers", "fused")}
     for variant, result in got.items():
         assert result["first_step"].shape == () and result["first_step"] > 0, variant
         for name in ("W1", "b1", "W2", "b2"):
@@ -283,12 +292,17 @@ def test_a_fused_and_a_layered_training_run_held_at_once_replay_the_reference(an
 
 # --- failures: one clear error line, never a hang ------------------------------------------------------
 
-def fails(port, task: str, config: dict | None = None, data=None, input_dir=None) -> str:
-    """Runs a task that must fail; returns the reason, which must be the port's own error line."""
+def fails(port, task: str, config: dict | None = None, data=None, input_dir=None, workers=None) -> str:
+    """Runs a task that must fail, in a process of its own (or in one of `workers`, which must go on); returns
+    the reason, which must be the port's own error line."""
     start = time.perf_counter()
     with pytest.raises(PortError) as err:
-        port.run(task, config or {}, data, input_dir=input_dir, timeout=120)
+        if workers is None:
+            port.run(task, config or {}, data, input_dir=input_dir, timeout=120)
+        else:
+            workers.request(port.name, task, config or {}, inputs=data, input_dir=input_dir, timeout=120)
     assert time.perf_counter() - start < 60
+    assert workers is None or workers.request(port.name, "noop", {}, timeout=60)
     reason = err.value.reason
     assert reason.startswith("error:") and "ignoring" not in reason, err.value.describe()
     return reason
@@ -307,13 +321,13 @@ def test_missing_input_is_named(any_port):
 
 
 @pytest.mark.parametrize("variant", ["layers", "fused"])
-def test_labels_out_of_range(any_port, variant):
+def test_labels_out_of_range(any_port, shared, variant):
     data = mk.grad_inputs("two_layer_net", 0)
     data["t"] = data["t"] + 10
-    assert "labels" in fails(any_port, "grad", GRAD, data)
+    assert "labels" in fails(any_port, "grad", GRAD, data, workers=shared)
     data = bench_inputs(5, 3)
     data["t"] = data["t"] + 10
-    assert "labels" in fails(any_port, "first_step", {"lr": 0.1, "variant": variant}, data)
+    assert "labels" in fails(any_port, "first_step", {"lr": 0.1, "variant": variant}, data, workers=shared)
 
 
 def test_unreadable_input(any_port, tmp_path):
@@ -328,9 +342,9 @@ def test_unknown_task(any_port):
 
 
 @pytest.mark.parametrize("task", ["perceptron", "train", "first_step", "train_begin", "bench_begin"])
-def test_unknown_variant(any_port, task):
+def test_unknown_variant(any_port, shared, task):
     # every input right, so that the variant is the only fault
     data = {"perceptron": mk.perceptron_inputs(0, "AND"), "train": check.train_parity_inputs(0, iters=2),
             "train_begin": check.train_parity_inputs(0, iters=2)}.get(task) or bench_inputs(5, 2)
     config = {"variant": "turbo", "lr": 0.1, "epochs": 1, "repeats": 1, "eval_every": 1, "case_id": "c"}
-    assert "unknown variant 'turbo' (expected layers or fused)" in fails(any_port, task, config, data)
+    assert "unknown variant 'turbo' (expected layers or fused)" in fails(any_port, task, config, data, workers=shared)
