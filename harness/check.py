@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -9,6 +10,14 @@ from . import inputs as mk
 from .languages import REFERENCE
 from .parity import CURVES, GRAD_TOL, LAYER_TOL, NUMERICAL_TOL, TRAIN_LOSS_TOL, differences, within
 from .runners import get_runner
+
+# How a check asks a language for a task's results: (language, task, config, inputs) -> result arrays
+Ask = Callable[[str, str, dict, dict], dict]
+
+
+def one_shot(lang: str, task: str, config: dict, data: dict, timeout: float = 600) -> dict:
+    """A task in a process of its own, as `harness check` runs every comparison (tests may pass a worker's)."""
+    return get_runner(lang).run(task, config, data, timeout=timeout).arrays
 
 
 @dataclass
@@ -32,44 +41,43 @@ def compare(lang: str, case: str, got: dict, ref: dict, tol: float, names=None, 
             for n, value in differences(task, got, ref, names).items()]
 
 
-def layer_rows(lang: str, seed: int = 0, timeout: float = 300) -> list[Comparison]:
+def layer_rows(lang: str, seed: int = 0, ask: Ask = one_shot) -> list[Comparison]:
     data = mk.layer_inputs(seed)
-    ref = get_runner(REFERENCE).run("layers", {}, data).arrays
-    got = get_runner(lang).run("layers", {}, data, timeout=timeout).arrays
+    ref = ask(REFERENCE, "layers", {}, data)
+    got = ask(lang, "layers", {}, data)
     return compare(lang, "layers", got, ref, LAYER_TOL)
 
 
-def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, timeout: float = 300) -> list[Comparison]:
+def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, ask: Ask = one_shot) -> list[Comparison]:
     data = mk.grad_inputs(model, seed, labels=labels)
     config = {"model": model, "numerical": 0}
-    ref = get_runner(REFERENCE).run("grad", config, data).arrays
-    got = get_runner(lang).run("grad", config, data, timeout=timeout).arrays
+    ref = ask(REFERENCE, "grad", config, data)
+    got = ask(lang, "grad", config, data)
     target = "labels" if labels else "one-hot"
     return compare(lang, f"grad {model} ({target})", got, ref, GRAD_TOL)
 
 
-def fused_rows(lang: str, seed: int = 0, timeout: float = 300) -> list[Comparison]:
+def fused_rows(lang: str, seed: int = 0, ask: Ask = one_shot) -> list[Comparison]:
     """The language's fused variant (docs/porting.md) against Python's layered code: the first training step at
     batch 1 and 100, and the perceptron on AND (its solved epoch, weights and loss curve)."""
-    runner, rows = get_runner(lang), []
+    rows = []
     for batch in (1, 100):
         data = mk.grad_inputs("two_layer_net", seed, batch=batch)
-        ref = get_runner(REFERENCE).run("first_step", {"lr": 0.1}, data).arrays
-        got = runner.run("first_step", {"lr": 0.1, "variant": "fused"}, data, timeout=timeout).arrays
+        ref = ask(REFERENCE, "first_step", {"lr": 0.1}, data)
+        got = ask(lang, "first_step", {"lr": 0.1, "variant": "fused"}, data)
         rows += compare(lang, f"fused first step (batch {batch})", got, ref, GRAD_TOL, ["W1", "b1", "W2", "b2"])
     data, config = mk.perceptron_inputs(seed, "AND"), {"epochs": 200, "lr": 1.0, "repeats": 1}
-    ref = get_runner(REFERENCE).run("perceptron", config, data).arrays
-    got = runner.run("perceptron", {**config, "variant": "fused"}, data, timeout=timeout).arrays
+    ref = ask(REFERENCE, "perceptron", config, data)
+    got = ask(lang, "perceptron", {**config, "variant": "fused"}, data)
     return rows + compare(lang, "fused perceptron (AND)", got, ref, GRAD_TOL, ["solved_epoch", "W", "b", "losses"],
                           task="perceptron")
 
 
-def numerical_rows(lang: str, model: str, seed: int = 0, hidden: int = 10, timeout: float = 600) -> list[Comparison]:
+def numerical_rows(lang: str, model: str, seed: int = 0, hidden: int = 10, ask: Ask = one_shot) -> list[Comparison]:
     """The language's own backprop against its own central differences (a small hidden layer keeps it fast)."""
     data = mk.grad_inputs(model, seed, hidden=hidden)
-    runner = get_runner(lang)
-    backprop = runner.run("grad", {"model": model, "numerical": 0}, data, timeout=timeout).arrays
-    numerical = runner.run("grad", {"model": model, "numerical": 1}, data, timeout=timeout).arrays
+    backprop = ask(lang, "grad", {"model": model, "numerical": 0}, data)
+    numerical = ask(lang, "grad", {"model": model, "numerical": 1}, data)
     names = [n for n in backprop if n != "loss"]
     return compare(lang, f"numerical {model}", numerical, backprop, NUMERICAL_TOL, names)
 
@@ -91,10 +99,10 @@ def train_parity_inputs(seed: int = 0, n_train: int = 1000, n_test: int = 200, i
             "x_train": x_train, "t_train": t_train, "x_test": x_test, "t_test": t_test}
 
 
-def train_rows(lang: str, seed: int = 0, timeout: float = 600) -> list[Comparison]:
+def train_rows(lang: str, seed: int = 0, ask: Ask = one_shot) -> list[Comparison]:
     data = train_parity_inputs(seed)
     config = {"lr": 0.1, "eval_every": 10}
-    ref = get_runner(REFERENCE).run("train", config, data).arrays
-    got = get_runner(lang).run("train", config, data, timeout=timeout).arrays
+    ref = ask(REFERENCE, "train", config, data)
+    got = ask(lang, "train", config, data)
     return (compare(lang, "train", got, ref, GRAD_TOL, ["W1", "b1", "W2", "b2", "train_acc", "test_acc"]) +
             compare(lang, "train", got, ref, TRAIN_LOSS_TOL, ["loss"], task="train"))

@@ -34,27 +34,42 @@ def port(request):
 
 # --- parity with the reference -------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def shared():
+    """One worker per language for this module's tests whose subject is what a task computes, not the process
+    around it: each port's code is loaded (Julia's compiled) once, not once per case. The one-shot path, which
+    `harness check` takes, keeps tests of its own: test_layers, the interchange and the errors from
+    test_shapes_that_do_not_fit on."""
+    with Workers() as workers:
+        yield workers
+
+
+def asked(workers: Workers):
+    """check's way of asking a language for a task's results (check.Ask), through `workers`."""
+    return lambda lang, task, config, data: workers.request(lang, task, config, inputs=data, timeout=600).arrays
+
+
 def test_layers(port):
     assert_all_ok(check.layer_rows(port.name))
 
 
 @pytest.mark.parametrize("model", ["two_layer_net", "perceptron"])
 @pytest.mark.parametrize("labels", [True, False], ids=["labels", "one-hot"])
-def test_gradient(port, model, labels):
-    assert_all_ok(check.grad_rows(port.name, model, labels=labels))
+def test_gradient(port, shared, model, labels):
+    assert_all_ok(check.grad_rows(port.name, model, labels=labels, ask=asked(shared)))
 
 
 @pytest.mark.parametrize("model", ["two_layer_net", "perceptron"])
-def test_numerical_gradient_agrees_with_backprop(port, model):
-    assert_all_ok(check.numerical_rows(port.name, model))
+def test_numerical_gradient_agrees_with_backprop(port, shared, model):
+    assert_all_ok(check.numerical_rows(port.name, model, ask=asked(shared)))
 
 
-def test_training_replays_the_reference(port):
-    assert_all_ok(check.train_rows(port.name))
+def test_training_replays_the_reference(port, shared):
+    assert_all_ok(check.train_rows(port.name, ask=asked(shared)))
 
 
-def test_check_covers_the_fused_variant(any_port):
-    rows = check.fused_rows(any_port.name)
+def test_check_covers_the_fused_variant(any_port, shared):
+    rows = check.fused_rows(any_port.name, ask=asked(shared))
     assert {r.case for r in rows} == {"fused first step (batch 1)", "fused first step (batch 100)",
                                       "fused perceptron (AND)"}
     assert_all_ok(rows)
@@ -65,14 +80,6 @@ def any_port(request):
     """Every port, Python's too (its fused variant is compared with its own layers)."""
     return require_lang(request.param)
 
-
-@pytest.fixture(scope="module")
-def shared():
-    """One worker per language for this module's tests whose subject is a task's answer, not a fresh process:
-    each port's code is loaded (and Julia's compiled) once, not once per case. The one-shot path has tests of its
-    own here (parity, the interchange, the errors of test_shapes_that_do_not_fit and after it)."""
-    with Workers() as workers:
-        yield workers
 
 
 @pytest.mark.parametrize("gate", ["AND", "OR", "NAND", "XOR"])
