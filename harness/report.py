@@ -80,6 +80,9 @@ def md_table(frame: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+RATIOS_CSV = "ratios.csv"  # every ratio with its intervals, beside report.md
+
+
 def write_report(run_dir: Path) -> Path:
     """report.md and the plots, made aside and moved in only when all of them are made: a table that cannot be
     read or drawn leaves the run folder as it was."""
@@ -88,8 +91,9 @@ def write_report(run_dir: Path) -> Path:
     settings = run_settings(df, env)
     with tempfile.TemporaryDirectory(dir=run_dir, prefix=".drawing-") as aside:
         plots = draw_all(df, Path(aside), settings)
+        notes.ratio_table(df).to_csv(Path(aside) / RATIOS_CSV, index=False, float_format="%.6g")
         (Path(aside) / "report.md").write_text(render(df, env, plots))
-        for name in [*plots.values(), "report.md"]:
+        for name in [*plots.values(), RATIOS_CSV, "report.md"]:
             os.replace(Path(aside) / name, run_dir / name)
     return run_dir / "report.md"
 
@@ -188,7 +192,7 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               md_table(summary_table(full, settings)), ""]
     if "step_time" in plots:
         lines += [f"![time per step]({plots['step_time']})", ""]
-    lines += sections.reading(df, case)
+    lines += sections.reading(full, case)
     lines += sections.abstraction_section(full, langs, plots, settings)
     lines += sections.perceptron_section(df, langs, plots)
     lines += sections.gradcheck_section(df, langs, plots)
@@ -196,6 +200,8 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     lines += sections.scaling_section(df, langs, plots)
     lines += sections.startup_section(plots)
     lines += notes.target_section(full, env)
+    lines += notes.source_section(full, langs)
+    lines += notes.ratios_section(notes.ratio_table(full), RATIOS_CSV)
     lines += sections.CAVEATS
     lines += notes.anomalies_section(full, langs)
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .languages import REFERENCE
+from .languages import REFERENCE, ordered
 from .readout import anomalies, estimate, interval_rows, wide_intervals, with_ci
 from .settings import Participant
 from .stats import WIDE
@@ -79,3 +79,70 @@ def anomalies_section(df, langs) -> list[str]:
         return lines + ["No BLAS floor is above its step, and no measurement is over 3× its median.", ""]
     return lines + ["", "| who | quantity | what |", "|---|---|---|", *[f"| {w} | {q} | {a} |" for w, q, a in found],
                     ""]
+
+
+RATIO_NAMES = {"step_time_ratio": "step", "step_time_typical_ratio": "typical step", "epoch_time_ratio": "epoch",
+               "blas_time_ratio": "BLAS floor", "startup_time_ratio": "start-up", "startup_cpu_ratio": "start-up CPU",
+               "first_step_ratio": "first step"}
+RATIO_COLUMNS = ["language", "variant", "task", "case", "quantity", "ratio", "ci_low", "ci_high", "pi_low", "pi_high",
+                 "generations"]
+
+
+def ratio_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Every ratio to Python the run measured, one row per language × variant × task × case × quantity, with its
+    95% confidence interval and the prediction interval for a next run: the table to paste (ratios.csv)."""
+    part = df[df.metric.isin(list(RATIO_NAMES)) & (df.lang != REFERENCE)]
+    rows = []
+    for (lang, variant, task, case, metric), sel in part.groupby(["lang", "variant", "task", "case", "metric"],
+                                                                sort=False, dropna=False):
+        v = dict(zip(sel["index"].astype(str), sel.value.astype(float)))
+        if "estimate" in v:
+            rows.append([lang, variant, task, case if isinstance(case, str) else "", RATIO_NAMES[metric],
+                         *(v.get(k, np.nan) for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")),
+                         int(v.get("generations", 0) or 0)])
+    tasks, langs = ["train", "bench", "perceptron", "startup"], ordered([r[0] for r in rows])
+    rows.sort(key=lambda r: (tasks.index(r[2]) if r[2] in tasks else len(tasks), r[3], list(RATIO_NAMES.values())
+                             .index(r[4]), langs.index(r[0]), r[1] != "layers"))
+    return pd.DataFrame(rows, columns=RATIO_COLUMNS)
+
+
+def ratios_section(table: pd.DataFrame, csv_name: str) -> list[str]:
+    """Every ratio in one markdown table (the same rows as the CSV beside the report)."""
+    if table.empty:
+        return []
+    lines = ["## Every ratio to Python", "",
+             f"Each language's time over Python's in the same variant, paired by worker process: estimate, 95% "
+             f"confidence interval and the 95% prediction interval for a next run on this machine. The same rows "
+             f"are in [{csv_name}]({csv_name}).", "",
+             "| language | variant | task | case | quantity | ratio [95% CI] | next run (95% PI) |",
+             "|---|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        pi = f"{r.pi_low:.3g}–{r.pi_high:.3g}" if np.isfinite(r.pi_low) else "–"
+        lines.append(f"| {r.language} | {r.variant} | {r.task} | {r.case or '–'} | {r.quantity} | "
+                     f"{r.ratio:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}] | {pi} |")
+    return lines + [""]
+
+
+def source_section(df: pd.DataFrame, langs: list[str]) -> list[str]:
+    """How much code each port needs (harness/source_size.py): lines and gzip bytes per part."""
+    part = df[df.task == "source"]
+    if part.empty:
+        return []
+    lines = ["## Source size", "",
+             "How much code each language needs for the same network: lines with code on them (comments, docstrings "
+             "and blank lines left out), and in brackets the gzip size in bytes as the Computer Language Benchmarks "
+             "Game measures it (comments and repeated white space removed, gzip's fastest setting). *Layers*: the "
+             "book's structure (the layers, the network, the gradient check, the perceptron, the training loop); "
+             "*fused*: the fused step and perceptron; *protocol*: what every port carries to talk to the harness "
+             "(the dispatcher, checked inputs, the timed kernels, the array format, the runtime's facts).", "",
+             "| language | layers | fused | protocol |", "|---|---|---|---|"]
+    for lang in langs:
+        cells = []
+        for name in ("layers", "fused", "protocol"):
+            sel = part[(part.lang == lang) & (part.case == name)]
+            n = sel[sel.metric == "source_lines"].value
+            gz = sel[sel.metric == "source_gzip_bytes"].value
+            cells.append(f"{int(n.iloc[-1])} ({int(gz.iloc[-1])})" if len(n) and len(gz) else "–")
+        if any(c != "–" for c in cells):
+            lines.append(f"| {lang} | " + " | ".join(cells) + " |")
+    return lines + [""]

@@ -18,24 +18,50 @@ from .readout import (
     vals,
     with_ci,
 )
+from .results import VARIANTS
 
 
 def reading(df: pd.DataFrame, case: str) -> list[str]:
-    """A few sentences that state what the table shows, computed from it (so they cannot drift from the numbers)."""
-    steps = {lang: estimate(df, lang, "train", case, "step_time_estimate") for lang in languages(df)}
-    steps = {lang: e for lang, e in steps.items() if np.isfinite(e.value)}
-    if not steps:
-        return []
-    fastest = min(steps, key=lambda lang: steps[lang].value)
-    out = [f"Reading: the fastest training step is **{fastest}** at {with_ci(steps[fastest], 1e3)} ms."]
-    for lang in steps:
-        r = estimate(df, lang, "train", case, "step_time_ratio")
-        if lang != REFERENCE and np.isfinite(r.value):
-            out.append(f"{lang} takes {with_ci(r)}× Python's time per step.")
-    acc = [float(a[-1]) for a in (vals(df, lang, "train", "test_acc") for lang in steps) if a.size]
-    if len(acc) > 1:
-        out.append(f"Final test accuracies range {min(acc):.4f}–{max(acc):.4f} across languages.")
-    return [" ".join(out), ""]
+    """A few sentences that state what the table shows, computed from it (so they cannot drift from the numbers).
+    A language is named the fastest only when its interval is apart from every other's; otherwise the sentence
+    names those it cannot be told from."""
+    out = []
+    for variant in VARIANTS:
+        steps = {lang: estimate(df, lang, "train", case, "step_time_estimate", variant) for lang in languages(df)}
+        steps = {lang: e for lang, e in steps.items() if np.isfinite(e.value)}
+        if not steps:
+            continue
+        ratios = {lang: estimate(df, lang, "train", case, "step_time_ratio", variant) for lang in steps}
+        fastest = min(steps, key=lambda lang: steps[lang].value)
+        tied = [lang for lang in steps if lang != fastest and not faster(fastest, lang, steps, ratios)]
+        what = "training step" if variant == "layers" else "fused training step"
+        head = f"{fastest} at {with_ci(steps[fastest], 1e3)} ms"
+        if tied:
+            out.append(f"The fastest {what}: {head}, and " + ", ".join(
+                f"{lang} at {with_ci(steps[lang], 1e3)} ms" for lang in tied) + ", which the 95% intervals cannot "
+                "tell apart.")
+        else:
+            out.append(f"The fastest {what} is **{fastest}**'s, {head.split(' at ', 1)[1]}, apart from every other's "
+                       "interval.")
+        out += [f"{lang}{'' if variant == 'layers' else ' fused'} takes {with_ci(r)}× Python's"
+                f"{'' if variant == 'layers' else ' fused'} time per step."
+                for lang, r in ratios.items() if lang != REFERENCE and np.isfinite(r.value)]
+    acc = [float(a[-1]) for a in (vals(df, lang, "train", "test_acc") for lang in languages(df)) if a.size]
+    if len(set(acc)) == 1 and len(acc) > 1:
+        out.append(f"Every language ends at the same test accuracy, {acc[0]:.4f}.")
+    elif len(acc) > 1:
+        out.append(f"Final test accuracies range from {min(acc):.4f} to {max(acc):.4f} across languages.")
+    return ["Reading: " + " ".join(out), ""] if out else []
+
+
+def faster(a: str, b: str, steps: dict, ratios: dict) -> bool:
+    """a's step is faster than b's beyond the intervals: by the paired ratio where one of them is Python, else by
+    the two intervals of the time being apart."""
+    if a == REFERENCE:
+        return ratios[b].low > 1.0
+    if b == REFERENCE:
+        return ratios[a].high < 1.0
+    return steps[a].high < steps[b].low
 
 
 def abstraction_section(df, langs, plots, settings=None) -> list[str]:

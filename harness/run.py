@@ -37,6 +37,7 @@ from .run_folders import close_dead_runs, new_run_dir
 from .runners.base import REPO
 from .runners.processes import MALLOC_TUNABLES, clean_stale_temp
 from .settings import MNIST_TASKS, Settings
+from .source_size import source_rows
 from .tasks import run_task
 from .tasks.context import RunContext
 from .workers import Workers
@@ -88,6 +89,7 @@ def run(langs: list[str], settings: Settings, seed: int = 0, threads: int = 1, o
         gflops = dgemm_gflops(threads)
         results.add([Row("machine", "dgemm", "n=2000", "gflops", "", gflops, "GFLOP/s")])
         available = probe(langs, threads, run_dir, results, log)
+        results.add(source_rows(langs))
         failed += [lang for lang in langs if lang not in available]
         progress = Progress(total=len(settings.tasks), quiet=quiet)
         workers.log = progress.write

@@ -10,12 +10,13 @@ import pytest
 
 from harness.cli import main
 from harness.parity import GRAD_TOL, NUMERICAL_TOL, RUN_TRAIN_TOL
-from harness.plots import PLOTS, draw_all
+from harness.plots import BOTH_VARIANTS, PLOTS, draw_all
 from harness.progress import Progress
 from harness.readout import load_run, run_settings
 from harness.results import SETTINGS_TASK, ResultsFile, Row, series
 from harness.rounds import Rounds, round_rows
 from harness.settings import Participant
+from harness.source_size import code_lines, source_rows
 from harness.summary import terminal_table
 from python_impl.perceptron import GATES
 
@@ -56,6 +57,7 @@ def write_run(folder, julia: float = 0.9, hidden: int = 50, seed: int = 0) -> No
                            {"step_time": "step_time", "blas_time": "blas_time"}, costs=("step_time",)))
         res.add([Row("all", "bench", case, "hidden", "", h), Row("all", "bench", case, "batch", "", b),
                  Row("all", "bench", case, "rounds", "", 30, "", "converged")])
+    res.add(source_rows(list(LANGS)))
     loss = 2.3 * np.exp(-np.arange(100) / 30)
     w = {"AND": (2.0, 2.0, -3.0), "OR": (2.0, 2.0, -1.0), "NAND": (-2.0, -2.0, 3.0), "XOR": (0.01, 0.02, -0.01)}
     for k, lang in enumerate(LANGS):
@@ -98,8 +100,7 @@ def figures(run_dir):
     settings = run_settings(df, env)
     from harness.readout import languages, layered
     langs = languages(layered(df))
-    both = {"abstraction", "perceptron"}
-    return {key: fn(df if key in both else layered(df), langs, settings) for key, fn in PLOTS.items()}
+    return {key: fn(df if key in BOTH_VARIANTS else layered(df), langs, settings) for key, fn in PLOTS.items()}
 
 
 def legend_texts(ax_or_fig) -> list[str]:
@@ -118,22 +119,24 @@ def test_every_plot_is_drawn_from_the_csv_alone(run_dir, tmp_path):
         assert (tmp_path / name).stat().st_size > 5000, name
 
 
-def test_step_time_shows_each_ratio_with_its_ci_on_its_bar(figures):
+def test_step_time_shows_both_variants_each_with_its_ratio_and_says_which_interval_is_which(figures):
     ax = figures["step_time"].axes[0]
-    texts = [t.get_text() for t in ax.texts]
-    assert "reference" in texts
-    assert any(re.fullmatch(r"0\.[89]\d× \[0\.\d\d, 0\.\d\d\]", t) for t in texts), texts  # julia, 0.9x
-    assert any(re.fullmatch(r"1\.[67]\d× \[1\.\d\d, 1\.\d\d\]", t) for t in texts), texts  # octave, 1.7x
-    assert ax.get_ylabel() == "ms per training step (95% CI)" and CASE in ax.get_title()
-    assert ax.get_legend() is None  # the bars are named on the axis: no legend in one colour
+    texts = [t.get_text().strip() for t in ax.texts]
+    assert texts.count("reference") == 2  # Python's layered and fused code
+    assert {t.get_text() for t in ax.get_yticklabels()} == {*LANGS, *(f"{lang} fused" for lang in LANGS)}
+    assert sum(bool(re.fullmatch(r"0\.[89]\d× \[0\.\d\d, 0\.\d\d\]", t)) for t in texts) == 2, texts  # julia
+    assert sum(bool(re.fullmatch(r"1\.[67]\d× \[1\.\d\d, 1\.\d\d\]", t)) for t in texts) == 2, texts  # octave
+    assert "95% CI" in ax.get_xlabel() and "time" in ax.get_xlabel()  # the bar: the time's interval
+    assert "95% CI of the ratio" in ax.get_title() and CASE in ax.get_title()  # the label: the ratio's
 
 
 def test_scaling_plots_use_one_time_unit_name_every_series_and_show_time_per_sample(figures):
     hidden, batch = figures["scaling_hidden"].axes[0], figures["scaling_batch"].axes[0]
-    assert hidden.get_ylabel() == "ms per training step" and batch.get_ylabel() == "µs per sample"
+    assert hidden.get_ylabel() == "ms per bench step" and batch.get_ylabel() == "µs per sample"
     for ax in (hidden, batch):
         texts = legend_texts(ax)
-        assert texts[:3] == list(LANGS) and any("BLAS floor" in t for t in texts)
+        assert texts[:3] == list(LANGS) and any("BLAS floor" in t for t in texts) and "fused (dashed)" in texts
+        assert sum(line.get_linestyle() == "--" for line in ax.get_lines()) == len(LANGS)  # each one's fused code
     ys = [line.get_ydata() for line in batch.get_lines() if line.get_marker() == "o"]
     assert any(np.isclose(y[-1], 10.0, rtol=0.5) for y in ys)  # Python at batch 100: 1 ms per step = 10 µs per sample
 
@@ -169,12 +172,16 @@ def test_perceptron_figure_has_four_gate_panels_with_every_language_and_the_loss
     assert legend_texts(fig)[:3] == list(LANGS)
 
 
-def test_overview_puts_speed_accuracy_and_parity_in_one_figure(figures):
-    speed, accuracy, same = figures["overview"].axes
+def test_overview_draws_both_variants_and_says_in_words_what_is_the_same(figures):
+    speed, words = figures["overview"].axes
     # slowest first, so that the fastest is on top
     assert [t.get_text() for t in speed.get_yticklabels()] == ["octave", "python", "julia"]
-    assert "Python" in speed.get_xlabel() and accuracy.get_xlabel() == "final test accuracy"
-    assert GRAD_TOL in [line.get_xdata()[0] for line in same.get_lines()]
+    assert "Python" in speed.get_xlabel() and "same variant" in speed.get_xlabel()
+    assert len(speed.patches) == 2 * len(LANGS)  # a bar per language and variant
+    assert {"layers (the book's structure)", "fused (whole-matrix code)"} == set(legend_texts(speed))
+    said = " ".join(t.get_text() for t in words.texts).replace("\n", " ")
+    assert "0.9000 in all 3 runs" in said  # the equal accuracies: one number, not three equal bars
+    assert f"tolerance {GRAD_TOL:g}" in said and "3.0e-16 (octave)" in said
 
 
 def test_startup_gives_each_kind_of_bar_a_legend_entry_and_is_left_out_when_not_measured(figures, run_dir):
@@ -203,7 +210,7 @@ def test_terminal_summary_gives_time_ratio_share_accuracy_and_parity(run_dir):
     assert "reference" in rows["python"] and "exact" in rows["julia"]
     assert re.search(r"0\.[89]\d+ \[0\.\d+, 0\.\d+\]", rows["julia"])  # julia's ratio, 0.9 x
     assert "50%" in rows["python"] and re.search(r" (29|30)% ", rows["octave"])  # floor 0.5 x, octave 1.7 x Python
-    assert "0.9000" in rows["octave"] and "ok (largest 3.00e-16" in rows["octave"]
+    assert "0.9000" in rows["octave"] and "≤3.00e-16" in rows["octave"]
 
 
 def test_run_ends_with_the_summary_on_screen(run_dir, capsys, monkeypatch):
@@ -271,3 +278,85 @@ def test_run_rejects_sizes_out_of_range(flag, value, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["run", flag, value, "--langs", "python"])
     assert stop.value.code == 2 and flag in capsys.readouterr().err
+
+
+def test_abstraction_draws_each_languages_cost_share_with_its_interval(figures):
+    fig = figures["abstraction"]
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0].startswith("training step") and titles[1] == "bench step\nhidden=50 batch=100"
+    assert titles[2] == "bench step\nhidden=50 batch=1"
+    for ax in fig.axes:
+        assert ax.get_xlabel() == "% of the layered time" and len(ax.patches) == len(LANGS)
+        # the fused code is 0.8x the layered in every language: a share of 20%, with its interval
+        assert [p.get_width() for p in ax.patches] == pytest.approx([20.0] * len(LANGS), abs=3)
+        assert all(re.fullmatch(r"\s*(19|20|21)% \[\d+, \d+\]", t.get_text()) for t in ax.texts), ax.texts
+
+
+def test_no_text_of_any_figure_falls_outside_its_axes(figures):
+    for key, fig in figures.items():
+        if fig is None:
+            continue
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            if not ax.axison:  # a panel of words: inside the figure
+                frame = fig.bbox
+            else:
+                frame = ax.get_window_extent(renderer)
+            for t in ax.texts:
+                if not t.get_text().strip():
+                    continue
+                box = t.get_window_extent(renderer)
+                assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1 and frame.y0 - 1 <= box.y0 \
+                    and box.y1 <= frame.y1 + 1, f"{key}: {t.get_text()!r} outside its axes"
+
+
+def test_the_reading_names_a_fastest_language_only_when_the_intervals_separate_it(tmp_path):
+    from harness.readout import layered
+    from harness.report_sections import reading
+    for julia, apart in ((0.8, True), (0.995, False)):
+        folder = tmp_path / f"run-{julia}"
+        write_run(folder, julia=julia)
+        df, env = load_run(folder)
+        text = " ".join(reading(df, CASE))
+        assert ("The fastest training step is **julia**'s" in text) == apart, text
+        assert ("cannot tell apart" in text) == (not apart) or "fused" in text, text
+        assert "Every language ends at the same test accuracy, 0.9000." in text
+        assert "range" not in text and layered(df) is not None
+
+
+def test_the_terminal_summary_fits_100_columns_and_says_where_each_figure_comes_from(run_dir):
+    lines = terminal_table(*load_run(run_dir))
+    assert max(len(line) for line in lines) <= 100
+    said = " ".join(lines)
+    assert "BLAS: the share of the bench step" in said and "step: the amortized step of the training run" in said
+
+
+def test_the_report_has_every_ratio_in_one_table_and_a_csv_beside_it(run_dir):
+    import pandas as pd
+    assert main(["plot", str(run_dir)]) == 0
+    table = pd.read_csv(run_dir / "ratios.csv")
+    assert list(table.columns[:6]) == ["language", "variant", "task", "case", "quantity", "ratio"]
+    assert set(table.language) == {"julia", "octave"} and set(table.variant) == {"layers", "fused"}
+    assert {"hidden=800 batch=100", "hidden=50 batch=1", CASE} <= set(table.case)  # the scaling cases too
+    assert (table.ci_low <= table.ratio).all() and (table.ratio <= table.ci_high).all()
+    julia = table[(table.language == "julia") & (table.task == "train") & (table.variant == "layers")]
+    assert julia.ratio.iloc[0] == pytest.approx(0.9, rel=0.03)
+    report = (run_dir / "report.md").read_text()
+    assert "## Every ratio to Python" in report and "(ratios.csv)" in report
+    assert re.search(r"^\| julia \| layers \| train \| hidden=50 batch=100 \| step \| 0\.\d+ \[", report, re.M)
+
+
+def test_source_size_counts_code_not_comments_and_the_report_gives_it_per_part(run_dir, tmp_path):
+    src = tmp_path / "layers.py"
+    src.write_text('"""A docstring\nover two lines."""\n# a comment\n\nx  =  1   # kept\ndef f():\n'
+                   '    """One line."""\n    return x\n')
+    assert code_lines(src) == ["x = 1 # kept", "def f():", "return x"]
+    m = tmp_path / "fused_step.m"
+    m.write_text("% a comment\nfunction y = fused_step(x)\n  y = x;  %% kept\nend\n")
+    assert len(code_lines(m)) == 3
+    assert main(["plot", str(run_dir)]) == 0
+    report = (run_dir / "report.md").read_text()
+    section = report[report.index("## Source size"):]
+    for lang in LANGS:  # lines (gzip bytes) of each part, read from the ports themselves
+        assert re.search(rf"^\| {lang} \| [1-9]\d* \(\d+\) \| [1-9]\d* \(\d+\) \| [1-9]\d* \(\d+\) \|", section, re.M)

@@ -16,11 +16,11 @@ from .overview import overview  # noqa: E402
 from .perceptron import perceptron  # noqa: E402
 from .speed import abstraction, scaling_batch, scaling_hidden, startup, step_time  # noqa: E402
 
-# The drawing functions take (table, languages, settings); `abstraction` and `perceptron` get both variants.
+# The drawing functions take (table, languages, settings); those in BOTH_VARIANTS get both variants' rows.
 PLOTS = {"overview": overview, "step_time": step_time, "scaling_hidden": scaling_hidden,
          "scaling_batch": scaling_batch, "training": training, "parity": parity, "startup": startup,
          "abstraction": abstraction, "perceptron": perceptron}
-BOTH_VARIANTS = {"abstraction", "perceptron"}
+BOTH_VARIANTS = {"overview", "step_time", "abstraction", "perceptron", "scaling_hidden", "scaling_batch"}
 
 
 def draw_all(df: pd.DataFrame, out_dir: Path, settings: dict | None = None) -> dict[str, str]:

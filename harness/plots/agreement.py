@@ -98,6 +98,7 @@ def parity(df, langs, settings):
     for ax, tol, shown, title in panels:
         n = len(shown)
         ax.set_xticks(x + (0.8 / n) * (n - 1) / 2, PARAMS)
+        ax.set_xlim(-0.5, len(PARAMS) - 0.1)  # every group in the frame, even one with no bar (all exact)
         ax.set_yscale("log")
         ax.set_ylim(1e-18, max(100 * tol, ax.get_ylim()[1]))
         ax.axhline(tol, color="red", linestyle="--", linewidth=1)

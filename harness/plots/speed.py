@@ -9,34 +9,41 @@ import numpy as np
 
 from ..languages import REFERENCE
 from ..readout import abstraction_cases, base_case, bench_cases, case_shape, estimate, time_unit
-from .style import color, err, lang_handles, ratio_text
+from ..results import VARIANTS
+from ..settings import Participant
+from .style import VARIANT_STYLE, color, err, lang_handles, ratio_text
 
 
 def step_time(df, langs, settings):
-    """Which language is fastest, by how much and how sure: the training step's median with its 95% CI, and
-    on each bar its ratio to Python with that ratio's CI."""
+    """What a training step costs in each language and variant: its time with the 95% CI of that time (the error
+    bar), and beside each bar the ratio to Python's same variant with the ratio's own 95% CI (paired by worker
+    generation, so narrower than the bars' intervals suggest)."""
     case = base_case(df, settings)
-    stats = [(lang, estimate(df, lang, "train", case, "step_time_estimate")) for lang in langs]
-    stats = [(lang, e) for lang, e in stats if np.isfinite(e.value)]
-    if not stats:
+    rows = [(lang, v, estimate(df, lang, "train", case, "step_time_estimate", v)) for lang in langs for v in VARIANTS]
+    rows = [r for r in rows if np.isfinite(r[2].value)]
+    if not rows:
         return None
-    scale, unit = time_unit(min(e.value for _, e in stats))
-    fig, ax = plt.subplots(figsize=(7, 4))
-    x = np.arange(len(stats))
-    med = np.array([e.value for _, e in stats]) * scale
-    ax.bar(x, med, yerr=err([e for _, e in stats], scale), capsize=4, color=[color(lang) for lang, _ in stats])
-    for i, (lang, _) in enumerate(stats):
-        text = "reference" if lang == REFERENCE else ratio_text(estimate(df, lang, "train", case, "step_time_ratio"))
-        ax.text(x[i], med[i] / 2, text, ha="center", va="center", fontsize=8, color="white", rotation=90)
-    ax.set_xticks(x, [lang for lang, _ in stats])
-    ax.set_ylabel(f"{unit} per training step (95% CI)")
-    ax.set_title(f"Training step, {case}: time, and in the bars the ratio to Python [95% CI]", fontsize=10)
+    scale, unit = time_unit(min(e.value for _, _, e in rows))
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4))
+    y = np.arange(len(rows))[::-1]  # the first language on top
+    for yi, (lang, v, e) in zip(y, rows):
+        ax.barh(yi, e.value * scale, 0.75, xerr=err([e], scale), capsize=3, color=color(lang), **VARIANT_STYLE[v])
+        ratio = "reference" if lang == REFERENCE else ratio_text(estimate(df, lang, "train", case, "step_time_ratio",
+                                                                          v))
+        end = (e.high if np.isfinite(e.high) else e.value) * scale
+        ax.text(end, yi, f"  {ratio}", va="center", fontsize=8)
+    ax.set_yticks(y, [str(Participant(lang, v)) for lang, v, _ in rows])
+    ax.set_xlim(0, max((e.high if np.isfinite(e.high) else e.value) for _, _, e in rows) * scale * 1.4)
+    ax.set_xlabel(f"{unit} per training step (bar: the time's 95% CI)")
+    ax.set_title(f"Training step, {case}; beside each bar: ÷ Python's same variant [95% CI of the ratio]",
+                 fontsize=9)
     return fig
 
 
 def _scaling(df, langs, settings, vary: str):
-    """How the step grows with one size (the other at the base case's), each language against its own BLAS floor;
-    the batch sweep per sample, which is what a user choosing a batch size wants to know."""
+    """How the bench step grows with one size (the other at the base case's), each language in both variants
+    (fused dashed) against its own BLAS floor; the batch sweep per sample, which is what a user choosing a batch
+    size wants to know. A fused step slower than the layered one, their intervals apart, is ringed."""
     base = case_shape(df, "bench", base_case(df, settings) or "")
     fixed = "batch" if vary == "hidden" else "hidden"
     cases = [(c, case_shape(df, "bench", c)) for c in bench_cases(df)]
@@ -45,41 +52,55 @@ def _scaling(df, langs, settings, vary: str):
     if len(cases) < 2:
         return None
     per = (lambda s: s["batch"]) if vary == "batch" else (lambda s: 1)
-    drawn = {lang: [(s[vary], estimate(df, lang, "bench", c, "step_time_estimate"),
-                     estimate(df, lang, "bench", c, "blas_time_estimate").value, per(s)) for c, s in cases]
-             for lang in langs}
-    drawn = {lang: [p for p in pts if np.isfinite(p[1].value)] for lang, pts in drawn.items()}
-    drawn = {lang: pts for lang, pts in drawn.items() if pts}
+    drawn = {(lang, v): [(s[vary], estimate(df, lang, "bench", c, "step_time_estimate", v),
+                          estimate(df, lang, "bench", c, "blas_time_estimate", v).value, per(s)) for c, s in cases]
+             for lang in langs for v in VARIANTS}
+    drawn = {k: [p for p in pts if np.isfinite(p[1].value)] for k, pts in drawn.items()}
+    drawn = {k: pts for k, pts in drawn.items() if pts}
     if not drawn:
         return None
     scale, unit = time_unit(min(p[1].value / p[3] for pts in drawn.values() for p in pts))
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    below = False
-    for lang, pts in drawn.items():
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    below, slower = False, False
+    for (lang, v), pts in drawn.items():
         xs = [p[0] for p in pts]
         ys = [p[1].value / p[3] * scale for p in pts]
-        ax.errorbar(xs, ys, yerr=err([p[1] for p in pts], scale) / [p[3] for p in pts], marker="o", color=color(lang),
-                    capsize=3)
-        ax.plot(xs, [p[2] / p[3] * scale for p in pts], linestyle=":", color=color(lang), alpha=0.8)
-        low = [(x, y) for x, y, p in zip(xs, ys, pts) if p[2] > p[1].value]
-        if low:
-            below = True
-            ax.scatter(*zip(*low), s=160, facecolors="none", edgecolors="red", linewidths=1.5, zorder=4)
+        ax.errorbar(xs, ys, yerr=err([p[1] for p in pts], scale) / [p[3] for p in pts], capsize=3, color=color(lang),
+                    marker="o" if v == "layers" else "s", linestyle="-" if v == "layers" else "--",
+                    alpha=1.0 if v == "layers" else 0.7, markersize=5 if v == "layers" else 4)
+        if v == "layers":
+            ax.plot(xs, [p[2] / p[3] * scale for p in pts], linestyle=":", color=color(lang), alpha=0.8)
+            low = [(x, y) for x, y, p in zip(xs, ys, pts) if p[2] > p[1].value]
+            if low:
+                below = True
+                ax.scatter(*zip(*low), s=160, facecolors="none", edgecolors="red", linewidths=1.5, zorder=4)
+        else:
+            layered = {p[0]: p[1] for p in drawn.get((lang, "layers"), [])}
+            late = [(x, y) for x, y, p in zip(xs, ys, pts) if x in layered and p[1].low > layered[x].high]
+            if late:
+                slower = True
+                ax.scatter(*zip(*late), s=140, marker="D", facecolors="none", edgecolors="black", linewidths=1.2,
+                           zorder=4)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks([s[vary] for _, s in cases], [str(s[vary]) for _, s in cases])
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel(f"{vary} size ({fixed} {base[fixed]})")
-    ax.set_ylabel(f"{unit} per {'sample' if vary == 'batch' else 'training step'}")
-    ax.set_title(f"Scaling with the {vary} size (median, 95% CI)", fontsize=10)
+    ax.set_ylabel(f"{unit} per {'sample' if vary == 'batch' else 'bench step'}")
+    ax.set_title(f"Scaling with the {vary} size: the bench step (95% CI)", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    handles = lang_handles(list(drawn), "line") + [
+    handles = lang_handles(list(dict.fromkeys(lang for lang, _ in drawn)), "line") + [
+        matplotlib.lines.Line2D([], [], color="#555555", marker="s", linestyle="--", label="fused (dashed)"),
         matplotlib.lines.Line2D([], [], color="#555555", linestyle=":", label="BLAS floor (dotted, each language's "
                                                                               "colour)")]
     if below:
         handles.append(matplotlib.lines.Line2D([], [], marker="o", markersize=10, markerfacecolor="none",
                                                markeredgecolor="red", linestyle="", label="below its own BLAS floor"))
-    ax.legend(handles=handles, fontsize=8)
+    if slower:
+        handles.append(matplotlib.lines.Line2D([], [], marker="D", markersize=9, markerfacecolor="none",
+                                               markeredgecolor="black", linestyle="",
+                                               label="fused slower than layered (CIs apart)"))
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
@@ -118,30 +139,38 @@ def startup(df, langs, settings):
 
 
 def abstraction(df, langs, settings):
-    """What the book's layer objects cost: per measured case, each language's layered and fused step side by side
-    (95% CIs), the BLAS floor marked."""
-    cases = [(task, case) for task, case in abstraction_cases(df, settings) if task != "perceptron"]
-    if not cases:
+    """What the book's layer objects cost: for each quantity measured in both variants (the training step, the
+    bench step at the base batch and at batch 1, the perceptron's epoch), each language's cost share, (layered -
+    fused) / layered, paired by worker generation, with its 95% CI. Below zero, the fused code is the slower."""
+    cases = abstraction_cases(df, settings)  # the bench at its base batch before batch 1
+    bench = [tc for tc in cases if tc[0] == "bench"][::-1]
+    cases = [tc for tc in cases if tc[0] == "train"] + bench + [tc for tc in cases if tc[0] not in ("train", "bench")]
+    quantities = [(task, case, "epoch_time" if task == "perceptron" else "step_time") for task, case in cases]
+    shares = {(task, case): [(lang, estimate(df, lang, task, case, f"{name}_abstraction_share")) for lang in langs]
+              for task, case, name in quantities}
+    shares = {k: [(lang, e) for lang, e in v if np.isfinite(e.value)] for k, v in shares.items()}
+    shares = {k: v for k, v in shares.items() if v}
+    if not shares:
         return None
-    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 4), squeeze=False)
-    for ax, (task, case) in zip(axes[0], cases):
-        lay = [estimate(df, lang, task, case, "step_time_estimate") for lang in langs]
-        fus = [estimate(df, lang, task, case, "step_time_estimate", "fused") for lang in langs]
-        scale, unit = time_unit(min([e.value for e in lay + fus if np.isfinite(e.value)], default=1.0))
-        x = np.arange(len(langs))
-        ax.bar(x - 0.2, [e.value * scale for e in lay], 0.4, yerr=err(lay, scale), capsize=3,
-               color=[color(lang) for lang in langs])
-        ax.bar(x + 0.2, [e.value * scale for e in fus], 0.4, yerr=err(fus, scale), capsize=3,
-               color=[color(lang) for lang in langs], alpha=0.5, hatch="//")
-        if task == "bench":
-            floors = [estimate(df, lang, task, case, "blas_time_estimate", "fused").value * scale for lang in langs]
-            ax.hlines(floors, x - 0.4, x + 0.4, colors="black", linewidth=1.5)
-        ax.set_xticks(x, langs)
-        ax.set_ylabel(f"{unit} per step")
-        ax.set_title(("bench " if task == "bench" else "training run ") + case, fontsize=9)
-    handles = [matplotlib.patches.Patch(facecolor="#999999", label="layers (the book's structure)"),
-               matplotlib.patches.Patch(facecolor="#999999", alpha=0.5, hatch="//", label="fused (inline, buffers)"),
-               matplotlib.lines.Line2D([], [], color="black", label="BLAS floor (matrix products alone)")]
-    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, -0.06))
-    fig.suptitle("Cost of the abstraction: layered and fused step per language (bars: 95% CI)")
+    fig, axes = plt.subplots(1, len(shares), figsize=(3.6 * len(shares), 0.45 * len(langs) + 1.8), squeeze=False,
+                             sharey=True)
+    titles = {"train": "training step", "bench": "bench step", "perceptron": "perceptron epoch"}
+    for ax, ((task, case), pts) in zip(axes[0], shares.items()):
+        y = np.arange(len(pts))[::-1]
+        ests = [e for _, e in pts]
+        ax.barh(y, [e.value * 100 for e in ests], 0.7, xerr=err(ests, 100.0), capsize=3,
+                color=[color(lang) for lang, _ in pts])
+        for yi, e in zip(y, ests):
+            text = f"{e.value:.0%}" + (f" [{e.low * 100:.0f}, {e.high * 100:.0f}]" if np.isfinite(e.low) else "")
+            ax.text(max(e.value, e.high if np.isfinite(e.high) else e.value, 0) * 100, yi, f" {text}", va="center",
+                    fontsize=7)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(y, [lang for lang, _ in pts])
+        lows = [e.low * 100 for e in ests if np.isfinite(e.low)]
+        ax.set_xlim(min([-10.0, *(v - 5 for v in lows)]), 125)
+        ax.set_xlabel("% of the layered time")
+        ax.set_title(f"{titles.get(task, task)}\n{case}", fontsize=9)
+    fig.suptitle("Cost of the abstraction: the share of the layered code's time that the fused code saves "
+                 "(95% CI)", fontsize=10)
+    fig.tight_layout()
     return fig

@@ -8,6 +8,8 @@ import numpy as np
 from ..languages import color
 
 EXACT = "exact"  # written where a difference is exactly zero (a log axis cannot draw it)
+# How a bar shows the variant of the code it measures: the book's layers solid, the fused code light and hatched
+VARIANT_STYLE = {"layers": {}, "fused": {"alpha": 0.55, "hatch": "//", "edgecolor": "white"}}
 
 
 def lang_handles(langs: list[str], kind: str = "patch") -> list:
