@@ -13,6 +13,7 @@ from ..readout import one
 from .style import EXACT, color, lang_handles, log_bars
 
 PARAMS = ["W1", "b1", "W2", "b2"]
+SAME = "#333333"  # a curve every language shares, drawn once
 SMOOTH_POINTS = 200  # the loss is drawn as a moving average over len/200 steps
 
 
@@ -22,8 +23,9 @@ def _series(part: pd.DataFrame, lang: str, metric: str) -> tuple[np.ndarray, np.
 
 
 def training(df, langs, settings):
-    """Did every language train the same network? The loss (moving average), each language's loss minus Python's
-    at every step with the tolerance, and the accuracies."""
+    """Did every language train the same network? The loss (moving average) and the accuracies, drawn once: every
+    language's lie on them, as the middle panel shows, where each language's loss minus Python's is drawn at every
+    step against the tolerance."""
     part = df[df.task == "train"]
     if part.empty:
         return None
@@ -31,32 +33,38 @@ def training(df, langs, settings):
     py_it, py_loss = _series(part, REFERENCE, "loss")
     window = 1
     exact = []
+    drawn = REFERENCE if py_loss.size else next((lang for lang in langs if _series(part, lang, "loss")[1].size), None)
     for lang in langs:
         it, loss = _series(part, lang, "loss")
         if not loss.size:
             continue
         window = max(1, loss.size // SMOOTH_POINTS)
-        smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
-        ax1.plot(it[window - 1:] + 1, smooth, color=color(lang), linewidth=1.2)
+        if lang == drawn:
+            smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
+            ax1.plot(it[window - 1:] + 1, smooth, color=SAME, linewidth=1.2)
+            test_it, test = _series(part, lang, "test_acc")
+            train_it, train = _series(part, lang, "train_acc")
+            ax3.plot(test_it, test, "-", marker="o", markersize=3, color=SAME)
+            ax3.plot(train_it, train, "--", color=SAME, alpha=0.6)
         if lang != REFERENCE and py_loss.size == loss.size:
             diff = np.abs(loss - py_loss) / np.maximum(np.abs(py_loss), 1e-300)
             if np.all(diff == 0):
                 exact.append(lang)
-            ax2.plot(it + 1, np.where(diff > 0, diff, np.nan), color=color(lang), linewidth=0.8)
-        test_it, test = _series(part, lang, "test_acc")
-        train_it, train = _series(part, lang, "train_acc")
-        ax3.plot(test_it, test, "-", marker="o", markersize=3, color=color(lang))
-        ax3.plot(train_it, train, "--", color=color(lang), alpha=0.5)
+            n = diff.size // window * window  # the largest difference in each window of steps: one line each
+            peaks = diff[:n].reshape(-1, window).max(axis=1) if n else diff
+            ax2.plot((it[:n:window] if n else it) + 1, np.where(peaks > 0, peaks, np.nan), color=color(lang),
+                     linewidth=1.0)
     ax1.set_yscale("log")
     ax1.set_xlabel("iteration")
     ax1.set_ylabel(f"batch loss (moving average over {window} steps)")
     ax1.set_title("Training loss", fontsize=10)
-    ax1.legend(handles=lang_handles(langs, "line"), fontsize=8)
+    every = matplotlib.lines.Line2D([], [], color=SAME, label="every language (they coincide: middle panel)")
+    ax1.legend(handles=[every], fontsize=8)
     ax2.set_yscale("log")
     ax2.axhline(RUN_TRAIN_TOL, color="red", linestyle="--", linewidth=1)
     ax2.set_ylim(bottom=1e-18, top=max(10 * RUN_TRAIN_TOL, ax2.get_ylim()[1]))
     ax2.set_xlabel("iteration")
-    ax2.set_ylabel("|loss − Python's loss| / Python's loss")
+    ax2.set_ylabel(f"relative difference (largest per {window} steps)")
     ax2.set_title("Difference from Python at every step", fontsize=10)
     ax2.legend(handles=lang_handles([x for x in langs if x != REFERENCE], "line") + [
         matplotlib.lines.Line2D([], [], color="red", linestyle="--", label=f"tolerance {RUN_TRAIN_TOL:g}")], fontsize=8)
@@ -65,10 +73,9 @@ def training(df, langs, settings):
     ax3.set_xlabel("iteration")
     ax3.set_ylabel("accuracy")
     ax3.set_title("Accuracy", fontsize=10)
-    ax3.legend(handles=lang_handles(langs, "line") + [
-        matplotlib.lines.Line2D([], [], color="#555555", label="test (solid)"),
-        matplotlib.lines.Line2D([], [], color="#555555", linestyle="--", alpha=0.5, label="train (dashed)")],
-        fontsize=8)
+    ax3.legend(handles=[matplotlib.lines.Line2D([], [], color=SAME, label="test (solid)"),
+                        matplotlib.lines.Line2D([], [], color=SAME, linestyle="--", alpha=0.6, label="train (dashed)")],
+               title="every language", fontsize=8, title_fontsize=8)
     return fig
 
 
