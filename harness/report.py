@@ -200,6 +200,7 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     lines += sections.scaling_section(df, langs, plots)
     lines += sections.startup_section(plots)
     lines += notes.target_section(full, env)
+    lines += notes.memory_section(full, langs)
     lines += notes.source_section(full, langs)
     lines += notes.ratios_section(notes.ratio_table(full), RATIOS_CSV)
     lines += sections.CAVEATS

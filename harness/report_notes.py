@@ -146,3 +146,37 @@ def source_section(df: pd.DataFrame, langs: list[str]) -> list[str]:
         if any(c != "–" for c in cells):
             lines.append(f"| {lang} | " + " | ".join(cells) + " |")
     return lines + [""]
+
+
+def memory_rows(df: pd.DataFrame, langs: list[str]) -> list[tuple[str, dict[str, float], list[float]]]:
+    """Per language: the peak memory (MB) of its workers per task, and the bytes a training step allocates per
+    variant where the language counts them (NaN elsewhere)."""
+    case = df.loc[(df.task == "train") & (df.metric == "step_time_estimate"), "case"]
+    out = []
+    for lang in langs:
+        peaks = df[(df.lang == lang) & (df.metric == "peak_memory")]
+        allocs = [estimate(df, lang, "train", case.iloc[0] if len(case) else "", "alloc_bytes_estimate", v).value
+                  for v in ("layers", "fused")]
+        if len(peaks) or any(np.isfinite(allocs)):
+            out.append((lang, dict(zip(peaks.task, peaks.value.astype(float))), allocs))
+    return out
+
+
+def memory_section(df: pd.DataFrame, langs: list[str]) -> list[str]:
+    rows = memory_rows(df, langs)
+    if not rows:
+        return []
+    tasks = list(dict.fromkeys(t for _, peaks, _ in rows for t in peaks))
+    lines = ["## Memory", "",
+             "Peak memory: the largest peak resident memory (VmHWM) of each language's worker processes in a task, "
+             "with any process they started; each task starts new workers. Allocated per step: the bytes a training "
+             "step allocates, counted by the language itself, where it can: Julia (Base.gc_bytes). Python's "
+             "tracemalloc would slow every allocation of the timed run, and Octave, Scilab and R have no counter "
+             "of their own, so they have none.", "",
+             "| language | " + " | ".join(f"peak, {t} (MB)" for t in tasks) + " | allocated per step, layers / fused |",
+             "|---|" + "---|" * (len(tasks) + 1)]
+    for lang, peaks, allocs in rows:
+        alloc = " / ".join(f"{a / 1024:.0f} KiB" if np.isfinite(a) else "–" for a in allocs)
+        lines.append(f"| {lang} | " + " | ".join(f"{peaks[t]:.0f}" if t in peaks else "–" for t in tasks)
+                     + f" | {alloc if alloc != '– / –' else 'not counted'} |")
+    return lines + [""]

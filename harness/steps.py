@@ -21,6 +21,7 @@ class StepTimes:
     gc: np.ndarray
     workers: np.ndarray
     faults: np.ndarray | None = None  # minor page faults per step, where the language counts them (NaN elsewhere)
+    allocs: np.ndarray | None = None  # bytes allocated per step, where the language counts them (NaN elsewhere)
 
     def kept(self) -> np.ndarray:
         """The steps the estimates use: all but each worker process's first WARMUP_STEPS (compilation and cold
@@ -35,16 +36,18 @@ class StepTimes:
         number; the headline), the `typical` step (one step's quiet cost) or the `gc` time per step."""
         keep = self.kept()
         gc = np.where(np.isfinite(self.gc), self.gc, 0.0)
-        faults = self.faults if self.faults is not None else np.full(self.times.size, np.nan)
+        counted = {"faults": self.faults, "allocs": self.allocs}
+        counted = {k: v if v is not None else np.full(self.times.size, np.nan) for k, v in counted.items()}
         within = {"typical": lambda k: quiet(self.times[k]), "amortized": lambda k: float(self.times[k].mean()),
-                  "gc": lambda k: float(gc[k].mean()), "faults": lambda k: float(faults[k].mean())}[kind]
+                  "gc": lambda k: float(gc[k].mean()), "faults": lambda k: float(counted["faults"][k].mean()),
+                  "allocs": lambda k: float(counted["allocs"][k].mean())}[kind]
         return {int(w): within(keep & (self.workers == w)) for w in np.unique(self.workers[keep])}
 
     def estimate(self, kind: str) -> Estimate:
         keep = self.kept()
         typical = float(np.median(self.times[keep])) if keep.any() else float("nan")
         return over_generations(list(self.per_generation(kind).values()), int(keep.sum()),
-                                outlier_count(self.times[keep], typical), log=kind not in ("gc", "faults"))
+                                outlier_count(self.times[keep], typical), log=kind not in ("gc", "faults", "allocs"))
 
 
 STEP_KINDS = {"amortized": "step_time", "typical": "step_time_typical"}
@@ -71,6 +74,9 @@ def step_rows(task: str, case: str, timing: dict[Participant, StepTimes]) -> lis
             rows += estimate_rows(who, task, case, "page_faults_estimate", st.estimate("faults"), "",
                                   "minor page faults per step (new memory the kernel maps and zeroes), counted by "
                                   "the language")
+        if st.allocs is not None and np.isfinite(st.allocs).any():
+            rows += estimate_rows(who, task, case, "alloc_bytes_estimate", st.estimate("allocs"), "bytes",
+                                  "bytes allocated per step, counted by the language")
         fused = timing.get(Participant(lang, "fused"))
         if variant == "layers" and fused is not None:
             lay_g, fus_g = st.per_generation("amortized"), fused.per_generation("amortized")

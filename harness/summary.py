@@ -24,6 +24,7 @@ from .readout import (
     wide_intervals,
     with_ci,
 )
+from .report_notes import memory_rows
 from .settings import Participant
 
 
@@ -107,6 +108,10 @@ def terminal_table(df: pd.DataFrame, env: dict, width: int = 100) -> list[str]:
              f"matrix products alone take. vs Python: the largest difference from Python's results in any task."]
     if counted:
         notes.append("Counted by the language, per step: " + "; ".join(counted) + ".")
+    peaks = [(lang, p) for lang, p, _ in memory_rows(df, langs) if "train" in p]
+    if peaks:
+        held = ", ".join(f"{lang} {p['train']:.0f} MB" for lang, p in peaks)
+        notes.append(f"Peak memory of the training run's workers: {held} (report: Memory).")
     notes += failed
     wide, total = wide_intervals(df)
     if total:

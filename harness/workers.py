@@ -28,7 +28,7 @@ import numpy as np
 from .interchange import InterchangeError, read_arrays, read_info
 from .runners import PortError, Runner, get_runner
 from .runners.base import REPO, TaskResult
-from .runners.processes import TEMP_PREFIX, child_setup, kill_group, progress, write_task
+from .runners.processes import TEMP_PREFIX, child_setup, kill_group, peak_rss_kb, progress, write_task
 
 READY, DONE, ERROR = "nnbench-ready", "nnbench-done", "nnbench-error"
 START_TIMEOUT = 120.0  # seconds for a worker to print nnbench-ready (Julia loads its code in about 1 s)
@@ -48,6 +48,7 @@ class Worker:
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.tail: deque[str] = deque(maxlen=200)
         self.requests = 0
+        self.peak_kb = 0  # the largest peak resident memory its processes had after a request (VmHWM)
 
     # -- life cycle ----------------------------------------------------------------------------------------
     def start(self, timeout: float = START_TIMEOUT) -> None:
@@ -119,6 +120,7 @@ class Worker:
             kind, message = self._await({DONE, ERROR}, timeout, f"to answer {task}", on_progress)
             wall = time.perf_counter() - start
             output = "\n".join(self.tail)
+            self.peak_kb = max(self.peak_kb, peak_rss_kb(self.proc.pid))
             if kind == ERROR:
                 raise PortError(self.lang, "error: " + message if message else "error (no message)", output)
             try:
@@ -174,6 +176,7 @@ class Workers:
         self.started: dict[str, int] = {}  # workers started per language
         self.restarted: set[str] = set()
         self.out: dict[str, str] = {}  # language -> why it is out for the rest of the run
+        self.peaks: dict[str, int] = {}  # language -> the largest peak memory of its workers (kB), see take_peaks
 
     def limit(self, seconds: float) -> float:
         return min(seconds, self.max_timeout) if self.max_timeout else seconds
@@ -190,7 +193,9 @@ class Workers:
                 worker = Worker(self.get_runner(lang), self.threads, self.scratch, self.cpus, self.started[lang])
                 self.workers[lang] = worker
                 worker.start(self.limit(START_TIMEOUT))
-            return worker.request(task, config, **kw)
+            result = worker.request(task, config, **kw)
+            self.peaks[lang] = max(self.peaks.get(lang, 0), worker.peak_kb)
+            return result
         except WorkerFailure as exc:
             worker.kill()
             del self.workers[lang]
@@ -210,6 +215,14 @@ class Workers:
         worker = self.workers.pop(lang, None)
         if worker is not None:
             worker.stop()
+
+    def take_peaks(self) -> dict[str, int]:
+        """Each language's largest worker peak memory (kB) since the last call, its workers retired so that the
+        next task's start with nothing held."""
+        for lang in list(self.workers):
+            self.retire(lang)
+        peaks, self.peaks = self.peaks, {}
+        return peaks
 
     def kill_all(self) -> None:
         for worker in self.workers.values():

@@ -152,10 +152,11 @@ function task_train_steps(config, inputs, state)
     iters = size(s.data.batches, 2)
     (first == s.done[] && steps >= 1 && first + steps <= iters) ||
         throw(TaskError("steps $first..$(first + steps - 1) do not follow the $(s.done[]) done (of $iters)"))
-    losses, step_times, gc_times, faults = Base.invokelatest(train_steps, s.net, s.data.x_train, s.data.t_train,
+    losses, step_times, gc_times, faults, allocs = Base.invokelatest(train_steps, s.net, s.data.x_train, s.data.t_train,
                                                              view(s.data.batches, :, first+1:first+steps), s.lr)
     s.done[] += steps
-    out = Results("loss" => losses, "step_times" => step_times, "gc_times" => gc_times, "page_faults" => faults)
+    out = Results("loss" => losses, "step_times" => step_times, "gc_times" => gc_times, "page_faults" => faults,
+                  "alloc_bytes" => allocs)
     if get(config, "evaluate", "0") == "1"
         out["train_acc"] = accuracy(s.net, s.data.x_train, s.data.t_train)
         out["test_acc"] = accuracy(s.net, s.data.x_test, s.data.t_test)

@@ -58,6 +58,9 @@ def write_run(folder, julia: float = 0.9, hidden: int = 50, seed: int = 0) -> No
         res.add([Row("all", "bench", case, "hidden", "", h), Row("all", "bench", case, "batch", "", b),
                  Row("all", "bench", case, "rounds", "", 30, "", "converged")])
     res.add(source_rows(list(LANGS)))
+    res.add([Row(lang, "train", "", "peak_memory", "", 100.0 + 10 * k, "MB") for k, lang in enumerate(LANGS)])
+    res.add([Row("julia", "train", f"hidden={hidden} batch=100", "alloc_bytes_estimate", "estimate", 2048.0 * f,
+                 "bytes", variant=v) for v, f in (("layers", 100), ("fused", 1))])
     loss = 2.3 * np.exp(-np.arange(100) / 30)
     w = {"AND": (2.0, 2.0, -3.0), "OR": (2.0, 2.0, -1.0), "NAND": (-2.0, -2.0, 3.0), "XOR": (0.01, 0.02, -0.01)}
     for k, lang in enumerate(LANGS):
@@ -365,3 +368,13 @@ def test_source_size_counts_code_not_comments_and_the_report_gives_it_per_part(r
     section = report[report.index("## Source size"):]
     for lang in LANGS:  # lines (gzip bytes) of each part, read from the ports themselves
         assert re.search(rf"^\| {lang} \| [1-9]\d* \(\d+\) \| [1-9]\d* \(\d+\) \| [1-9]\d* \(\d+\) \|", section, re.M)
+
+
+def test_memory_peak_per_worker_and_allocations_where_counted_are_in_the_report_and_summary(run_dir):
+    assert main(["plot", str(run_dir)]) == 0
+    report = (run_dir / "report.md").read_text()
+    section = report[report.index("## Memory"):]
+    assert "| julia | 110 | 200 KiB / 2 KiB |" in section and "| octave | 120 | not counted |" in section
+    assert "Julia (Base.gc_bytes)" in section  # and which languages cannot count, said
+    said = " ".join(terminal_table(*load_run(run_dir)))
+    assert "python 100 MB, julia 110 MB, octave 120 MB" in said

@@ -102,3 +102,11 @@ def test_a_request_that_keeps_the_run_waiting_is_shown(monkeypatch, capsys):
         shown.close()
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("train hidden=50 batch=100: round 3, octave: no answer for")
+
+
+def test_a_workers_peak_memory_is_recorded_and_taken_once_with_its_workers_retired():
+    with Workers() as workers:
+        workers.request("python", "noop", {})
+        peaks = workers.take_peaks()
+        assert 10_000 < peaks["python"] < 2_000_000  # kB: a Python with NumPy loaded
+        assert not workers.workers and workers.take_peaks() == {}

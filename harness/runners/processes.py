@@ -100,3 +100,20 @@ def kill_group(proc: subprocess.Popen, wait: float | None = None) -> None:
         proc.wait(timeout=wait)
     except subprocess.TimeoutExpired:
         pass
+
+
+def peak_rss_kb(pid: int) -> int:
+    """The peak resident memory (VmHWM, kB) of a process and its descendants, summed: a worker and what it started
+    (scilab-cli, for one, is a script that starts the interpreter). 0 when /proc cannot tell."""
+    total, todo = 0, [pid]
+    while todo:
+        proc = Path("/proc") / str(todo.pop())
+        try:
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+            for thread in (proc / "task").iterdir():
+                todo += [int(c) for c in (thread / "children").read_text().split()]
+        except (OSError, ValueError):  # ended meanwhile, or not ours to read
+            pass
+    return total

@@ -31,6 +31,9 @@ def run_task(ctx: RunContext, task: str) -> list[str]:
     out = Outcome(task, parts, ctx.progress.write)
     TASKS[task](ctx, out)
     ctx.results.add(out.rows)
+    ctx.results.add([Row(lang, task, "", "peak_memory", "", kb / 1024, "MB", "the largest peak resident memory "
+                         "(VmHWM) of the task's worker processes, with any process they started")
+                     for lang, kb in ctx.workers.take_peaks().items() if kb])
     ctx.results.add([Row(who.lang, task, "", "status", "", int(out.ok(who)), "", out.failed.get(who, ""), who.variant)
                      for who in parts if who.lang in ctx.langs])
     return [f"{who} {task}" + (" (unchecked)" if who in out.unchecked else "") for who in parts if not out.ok(who)]

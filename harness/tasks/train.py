@@ -29,6 +29,8 @@ def train_chunks(iters: int, chunk: int, eval_every: int) -> list[tuple[int, int
     return out
 
 
+COUNTERS = ("gc_times", "page_faults", "alloc_bytes")  # per step, where the language counts them (Julia)
+
 def task_train(ctx: RunContext, out: Outcome) -> None:
     """The book's training run, every language in step, chunk by chunk: each round every language runs the same
     chunk of steps (its network kept in its worker), in a shuffled order. The run is handed to new worker
@@ -44,8 +46,8 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     case = f"hidden={s.hidden} batch={s.batch}"
     step = step_estimate(s.batch, s.hidden)
     walls = {who: 0.0 for who in out.running()}
-    got = {who: {"loss": [], "step_times": [], "gc_times": [], "page_faults": [], "train_acc": [], "test_acc": [],
-                 "worker": []} for who in out.running()}
+    got = {who: {k: [] for k in ("loss", "step_times", *COUNTERS, "train_acc", "test_acc", "worker")}
+           for who in out.running()}
     reached: dict[str, dict] = {}  # the parameters each participant's last worker handed back
 
     def setup(who: Participant, r: int) -> None:
@@ -71,12 +73,12 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
                                                         "variant": variant},
                                   timeout=time_limit(steps * step + (5.0 if evaluate else 0.0)))
         need(who, "train_steps", res.arrays, {"loss": (steps,), "step_times": (steps,),
-                                              **{k: (steps,) for k in ("gc_times", "page_faults") if k in res.arrays},
+                                              **{k: (steps,) for k in COUNTERS if k in res.arrays},
                                               **({"train_acc": (), "test_acc": ()} if evaluate else {})})
         walls[who] += res.wall
         mine = got[who]
         mine["worker"].append(np.full(steps, ctx.workers.serial(lang)))
-        for k in ("gc_times", "page_faults"):  # where the language counts them (Julia)
+        for k in COUNTERS:  # where the language counts them (Julia)
             mine[k].append(res.arrays.get(k, np.full(steps, np.nan)))
         for k in ("loss", "step_times", "train_acc", "test_acc"):
             if k in res.arrays:
@@ -92,14 +94,16 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         lang, variant = who
         result = {k: np.concatenate(v) if v else np.array([]) for k, v in got[who].items()}
         checked[who] = {**{k: result[k] for k in ("loss", "test_acc")}, **reached[who]}
-        timing[who] = StepTimes(result["step_times"], result["gc_times"], result["worker"], result["page_faults"])
+        timing[who] = StepTimes(result["step_times"], result["gc_times"], result["worker"], result["page_faults"],
+                                result["alloc_bytes"])
         out.rows += series(lang, "train", case, "loss", result["loss"], variant=variant)
         out.rows += series(lang, "train", case, "step_time", result["step_times"], "s", variant=variant)
         out.rows += series(lang, "train", case, "step_worker", result["worker"], variant=variant)
         if np.isfinite(result["gc_times"]).any():
             out.rows += series(lang, "train", case, "gc_time", result["gc_times"], "s", variant=variant)
-        if np.isfinite(result["page_faults"]).any():
-            out.rows += series(lang, "train", case, "page_faults", result["page_faults"], variant=variant)
+        for k in ("page_faults", "alloc_bytes"):
+            if np.isfinite(result[k]).any():
+                out.rows += series(lang, "train", case, k, result[k], variant=variant)
         out.rows += [Row(lang, "train", case, "train_acc", it, float(a), variant=variant)
                      for it, a in zip(evals, result["train_acc"])]
         out.rows += [Row(lang, "train", case, "test_acc", it, float(a), variant=variant)
