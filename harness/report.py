@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import report_notes as notes
 from . import report_sections as sections
+from . import report_tables as tables
 from .languages import REFERENCE, clocks
 from .plots import draw_all
 from .readout import (
@@ -91,7 +92,7 @@ def write_report(run_dir: Path) -> Path:
     settings = run_settings(df, env)
     with tempfile.TemporaryDirectory(dir=run_dir, prefix=".drawing-") as aside:
         plots = draw_all(df, Path(aside), settings)
-        notes.ratio_table(df).to_csv(Path(aside) / RATIOS_CSV, index=False, float_format="%.6g")
+        tables.ratio_table(df).to_csv(Path(aside) / RATIOS_CSV, index=False, float_format="%.6g")
         (Path(aside) / "report.md").write_text(render(df, env, plots))
         for name in [*plots.values(), RATIOS_CSV, "report.md"]:
             os.replace(Path(aside) / name, run_dir / name)
@@ -157,6 +158,21 @@ def setup_section(df: pd.DataFrame, env: dict, settings: dict, langs: list[str])
     return lines
 
 
+def runtime_caveats(env: dict) -> list[str]:
+    """What to keep in mind beside a language's numbers, from what the run recorded of its runtime."""
+    julia = env.get("languages", {}).get("julia", {})
+    if not julia.get("version"):
+        return []
+    target = julia.get("cpu_target")
+    compiled = (f"compiled for the CPU target `{target}` (`-C`), because its LLVM calls this CPU "
+                f"`{julia.get('cpu', '?')}` and would otherwise emit code for a generic x86-64 without AVX"
+                if target and target != "native" else f"compiled for the CPU its LLVM calls `{julia.get('cpu', '?')}`")
+    return [f"Read Julia's numbers as those of **{julia['version']}**, the newest Julia the set-up installs here (from "
+            "Debian 11's archive; see docs/design.md), several releases behind today's Julia, whose compiler and "
+            f"garbage collector have changed since; its code was {compiled} (*Julia's CPU target* below gives both).",
+            ""]
+
+
 def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     settings = run_settings(full, env)
     df = layered(full)
@@ -189,7 +205,7 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               "(6·N·H·(784+10) per step). The *fused* columns: the same training run with each language's fused step "
               "(the maths inline, no layer objects; docs/porting.md), its ratio taken to Python's fused step. "
               "Brackets: 95% confidence intervals over the worker processes (docs/measurement.md).", "",
-              md_table(summary_table(full, settings)), ""]
+              md_table(summary_table(full, settings)), "", *runtime_caveats(env)]
     if "step_time" in plots:
         lines += [f"![time per step]({plots['step_time']})", ""]
     lines += sections.reading(full, case)
@@ -197,12 +213,12 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
     lines += sections.perceptron_section(df, langs, plots)
     lines += sections.gradcheck_section(df, langs, plots)
     lines += sections.training_section(df, langs, plots)
-    lines += sections.scaling_section(df, langs, plots)
+    lines += tables.scaling_section(full, langs, plots)
     lines += sections.startup_section(plots)
     lines += notes.target_section(full, env)
-    lines += notes.memory_section(full, langs)
-    lines += notes.source_section(full, langs)
-    lines += notes.ratios_section(notes.ratio_table(full), RATIOS_CSV)
+    lines += tables.memory_section(full, langs)
+    lines += tables.source_section(full, langs)
+    lines += tables.ratios_section(tables.ratio_table(full), RATIOS_CSV)
     lines += sections.CAVEATS
     lines += notes.anomalies_section(full, langs)
     return "\n".join(lines)

@@ -24,7 +24,7 @@ from .readout import (
     wide_intervals,
     with_ci,
 )
-from .report_notes import memory_rows
+from .report_tables import memory_rows
 from .settings import Participant
 
 

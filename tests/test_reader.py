@@ -87,7 +87,8 @@ def write_run(folder, julia: float = 0.9, hidden: int = 50, seed: int = 0) -> No
                                                          "settings": {k: v for k, v in settings.items()
                                                                       if k not in ("seed", "threads")},
                                                          "machine": {"cpu": "Test CPU", "os": "Debian"},
-                                                         "languages": {"julia": {"version": "1.5.3"}}}))
+                                                         "languages": {"julia": {"version": "Julia 1.5.3", "cpu": "generic",
+                                                                       "cpu_target": "haswell"}}}))
 
 
 @pytest.fixture(scope="module")
@@ -246,11 +247,11 @@ def test_compare_flags_changes_beyond_the_cis_and_states_differences_first(tmp_p
     write_run(tmp_path / "a", julia=0.9)
     write_run(tmp_path / "b", julia=1.2)  # the same machine drift and noise: only julia changed
     env = json.loads((tmp_path / "b" / "environment.json").read_text())
-    env["languages"]["julia"]["version"] = "1.6.0"
+    env["languages"]["julia"]["version"] = "Julia 1.6.0"
     (tmp_path / "b" / "environment.json").write_text(json.dumps(env))
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.md")]) == 0
     out = capsys.readouterr().out
-    assert out.index("languages.julia.version: 1.5.3 | 1.6.0") < out.index("## Measurements")
+    assert out.index("languages.julia.version: Julia 1.5.3 | Julia 1.6.0") < out.index("## Measurements")
     julia = [line for line in out.splitlines() if line.startswith(f"| training step {CASE} (amortized) | julia |")]
     # the ratio's change is sharp (paired within rounds); the absolute times drift with the machine
     assert len(julia) == 1 and "up ×1.33" in julia[0] and julia[0].endswith("| 0 of 1 |")
@@ -378,3 +379,12 @@ def test_memory_peak_per_worker_and_allocations_where_counted_are_in_the_report_
     assert "Julia (Base.gc_bytes)" in section  # and which languages cannot count, said
     said = " ".join(terminal_table(*load_run(run_dir)))
     assert "python 100 MB, julia 110 MB, octave 120 MB" in said
+
+
+def test_the_report_says_what_to_keep_in_mind_beside_julias_numbers_and_gives_scaling_in_both_variants(run_dir):
+    assert main(["plot", str(run_dir)]) == 0
+    report = (run_dir / "report.md").read_text()
+    assert "Read Julia's numbers as those of **Julia 1.5.3**" in report and "`-C`" in report and "`generic`" in report
+    scaling = report[report.index("## Scaling"):]
+    assert re.search(r"^\| hidden=800 batch=100 \| fused \| ", scaling, re.M)  # the fused variant, every case
+    assert "ms per bench step" in scaling and "training run's step" in scaling
