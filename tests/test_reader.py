@@ -87,8 +87,9 @@ def write_run(folder, julia: float = 0.9, hidden: int = 50, seed: int = 0) -> No
                                                          "settings": {k: v for k, v in settings.items()
                                                                       if k not in ("seed", "threads")},
                                                          "machine": {"cpu": "Test CPU", "os": "Debian"},
-                                                         "languages": {"julia": {"version": "Julia 1.5.3", "cpu": "generic",
-                                                                       "cpu_target": "haswell"}}}))
+                                                         "languages": {"julia": {"version": "Julia 1.5.3",
+                                                                                 "cpu": "generic",
+                                                                                 "cpu_target": "haswell"}}}))
 
 
 @pytest.fixture(scope="module")

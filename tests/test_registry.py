@@ -95,7 +95,7 @@ def test_a_language_added_to_the_registry_alone_is_in_every_table_of_a_run(five,
         (body,) = [s for s in sections if s.startswith(title)]
         assert "| pyclone |" in body, title
     (scaling,) = [s for s in sections if s.startswith("Scaling")]
-    assert re.search(r"^\| case \| rounds \| python \| pyclone \|", scaling, re.M)
+    assert re.search(r"^\| case \| variant \| rounds \| python \| pyclone \|", scaling, re.M)
     df = pd.read_csv(run_dir / "results.csv", low_memory=False)
     agree = df[(df.lang == "pyclone") & (df.metric == "vs_python_rel")].value
     assert len(agree) and (agree <= 1e-12).all()  # the same port: Python's own numbers
