@@ -7,6 +7,7 @@ is one, adds the machine and the settings as recorded at the start of the run.
 from __future__ import annotations
 
 import json
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -79,12 +80,29 @@ def layered(df: pd.DataFrame) -> pd.DataFrame:
     return df[df.variant != "fused"]
 
 
+ESTIMATE_FIELDS = ("estimate", "median", "ci_low", "ci_high", "pi_low", "pi_high", "generations", "rounds", "outliers")
+_ESTIMATES: dict[int, dict[tuple, dict[str, float]]] = {}  # id(table) -> its estimates; dropped with the table
+
+
+def estimates_of(df: pd.DataFrame) -> dict[tuple, dict[str, float]]:
+    """Every estimate the table holds, by (lang, variant, task, case, metric): made once per table (a report asks
+    for thousands, and a full run's table has some 400 000 rows). The table must not change afterwards."""
+    found = _ESTIMATES.get(id(df))
+    if found is None:
+        part = df[df["index"].astype(str).isin(ESTIMATE_FIELDS)]
+        found = {}
+        for key, field, value in zip(zip(part.lang, part.variant, part.task, part.case, part.metric),
+                                     part["index"].astype(str), part.value.astype(float)):
+            found.setdefault(key, {})[field] = value
+        _ESTIMATES[id(df)] = found
+        weakref.finalize(df, _ESTIMATES.pop, id(df), None)
+    return found
+
+
 def estimate(df: pd.DataFrame, lang: str, task: str, case: str, metric: str, variant: str = "layers") -> Estimate:
     """An estimate the run wrote (METRIC rows with index estimate, ci_low, ci_high, pi_low, pi_high, generations,
     rounds, outliers; runs from before the generations wrote `median` and no prediction interval)."""
-    sel = df[(df.lang == lang) & (df.variant == variant) & (df.task == task) & (df.case == case)
-             & (df.metric == metric)]
-    v = dict(zip(sel["index"].astype(str), sel.value.astype(float)))
+    v = estimates_of(df).get((lang, variant, task, case, metric), {})
     value = v.get("estimate", v.get("median"))
     if value is None:
         return Estimate(NAN, NAN, NAN, 0)

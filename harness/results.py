@@ -72,5 +72,7 @@ def read_results(path: Path):
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"no column {missing[0]!r} (expected {', '.join(COLUMNS)})")
+    for c in ("lang", "variant", "task", "case", "metric"):  # a few hundred distinct values in 400 000 rows: as
+        df[c] = df[c].astype("category")  # categories, a report's thousands of lookups take 1 s, not 2 min
     df["value"] = pd.to_numeric(df["value"], errors="coerce")
     return df

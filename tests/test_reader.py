@@ -51,6 +51,8 @@ def write_run(folder, julia: float = 0.9, hidden: int = 50, seed: int = 0) -> No
             **{Participant(lang, "fused"): r * 0.8 for lang, r in ratios.items()}}
     res.add(round_rows("train", f"hidden={hidden} batch=100", rounds_of(both, 1e-3, seed=seed),
                        {"step_time": "step_time"}, costs=("step_time",)))
+    res.add(round_rows("perceptron", "AND", rounds_of(both, 5e-6, seed=seed + 7), {"step_time": "epoch_time"},
+                       costs=("step_time",)))
     for (h, b), ms in BENCH.items():
         case = f"hidden={h} batch={b}"
         res.add(round_rows("bench", case, rounds_of(both, ms * 1e-3, seed=seed + h + b),
@@ -294,7 +296,7 @@ def test_abstraction_draws_each_languages_cost_share_with_its_interval(figures):
     fig = figures["abstraction"]
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[0].startswith("training step") and titles[1] == "bench step\nhidden=50 batch=100"
-    assert titles[2] == "bench step\nhidden=50 batch=1"
+    assert titles[2] == "bench step\nhidden=50 batch=1" and titles[3] == "perceptron epoch\nAND"
     for ax in fig.axes:
         assert ax.get_xlabel() == "% of the layered time" and len(ax.patches) == len(LANGS)
         # the fused code is 0.8x the layered in every language: a share of 20%, with its interval
@@ -389,3 +391,24 @@ def test_the_report_says_what_to_keep_in_mind_beside_julias_numbers_and_gives_sc
     scaling = report[report.index("## Scaling"):]
     assert re.search(r"^\| hidden=800 batch=100 \| fused \| ", scaling, re.M)  # the fused variant, every case
     assert "ms per bench step" in scaling and "training run's step" in scaling
+
+
+def test_a_fused_step_slower_than_layered_is_flagged_and_numerical_gradients_that_differ_are_explained(tmp_path):
+    folder = tmp_path / "run"
+    write_run(folder)
+    df, env = load_run(folder)
+    case = "hidden=800 batch=100"  # the fused code made 2x its layered step, intervals and all
+    sel = (df.task == "bench") & (df.case == case) & (df.variant == "fused") & (df.metric == "step_time_estimate") \
+        & df["index"].astype(str).isin(["estimate", "ci_low", "ci_high"])
+    df.loc[sel, "value"] *= 2.5
+    sel = (df.lang == "octave") & (df.task == "gradcheck") & (df.case == "W1") & (df.metric == "numerical_max_abs")
+    df.loc[sel, "value"] = 1.1e-10
+    df.to_csv(folder / "results.csv", index=False)
+    assert main(["plot", str(folder)]) == 0
+    report = (folder / "report.md").read_text()
+    flagged = [line for line in report.splitlines() if line.startswith(f"| {case} | fused |")]
+    assert len(flagged) == 1 and flagged[0].count("**slower than layered**") == len(LANGS)
+    assert "(octave: W1)" in report and "long double" in report
+    df, env = load_run(folder)
+    fig = PLOTS["scaling_hidden"](df, list(LANGS), run_settings(df, env))
+    assert "fused slower than layered (CIs apart)" in legend_texts(fig.axes[0])
