@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import inputs as mk
+from . import inputs as seeded
 from .languages import REFERENCE
 from .parity import CURVES, GRAD_TOL, LAYER_TOL, NUMERICAL_TOL, TRAIN_LOSS_TOL, differences, within
 from .runners import get_runner
@@ -42,14 +42,14 @@ def compare(lang: str, case: str, got: dict, ref: dict, tol: float, names=None, 
 
 
 def layer_rows(lang: str, seed: int = 0, ask: Ask = one_shot) -> list[Comparison]:
-    data = mk.layer_inputs(seed)
+    data = seeded.layer_inputs(seed)
     ref = ask(REFERENCE, "layers", {}, data)
     got = ask(lang, "layers", {}, data)
     return compare(lang, "layers", got, ref, LAYER_TOL)
 
 
 def grad_rows(lang: str, model: str, seed: int = 0, labels: bool = True, ask: Ask = one_shot) -> list[Comparison]:
-    data = mk.grad_inputs(model, seed, labels=labels)
+    data = seeded.grad_inputs(model, seed, labels=labels)
     config = {"model": model, "numerical": 0}
     ref = ask(REFERENCE, "grad", config, data)
     got = ask(lang, "grad", config, data)
@@ -62,11 +62,11 @@ def fused_rows(lang: str, seed: int = 0, ask: Ask = one_shot) -> list[Comparison
     batch 1 and 100, and the perceptron on AND (its solved epoch, weights and loss curve)."""
     rows = []
     for batch in (1, 100):
-        data = mk.grad_inputs("two_layer_net", seed, batch=batch)
+        data = seeded.grad_inputs("two_layer_net", seed, batch=batch)
         ref = ask(REFERENCE, "first_step", {"lr": 0.1}, data)
         got = ask(lang, "first_step", {"lr": 0.1, "variant": "fused"}, data)
         rows += compare(lang, f"fused first step (batch {batch})", got, ref, GRAD_TOL, ["W1", "b1", "W2", "b2"])
-    data, config = mk.perceptron_inputs(seed, "AND"), {"epochs": 200, "lr": 1.0, "repeats": 1}
+    data, config = seeded.perceptron_inputs(seed, "AND"), {"epochs": 200, "lr": 1.0, "repeats": 1}
     ref = ask(REFERENCE, "perceptron", config, data)
     got = ask(lang, "perceptron", {**config, "variant": "fused"}, data)
     return rows + compare(lang, "fused perceptron (AND)", got, ref, GRAD_TOL, ["solved_epoch", "W", "b", "losses"],
@@ -75,7 +75,7 @@ def fused_rows(lang: str, seed: int = 0, ask: Ask = one_shot) -> list[Comparison
 
 def numerical_rows(lang: str, model: str, seed: int = 0, hidden: int = 10, ask: Ask = one_shot) -> list[Comparison]:
     """The language's own backprop against its own central differences (a small hidden layer keeps it fast)."""
-    data = mk.grad_inputs(model, seed, hidden=hidden)
+    data = seeded.grad_inputs(model, seed, hidden=hidden)
     backprop = ask(lang, "grad", {"model": model, "numerical": 0}, data)
     numerical = ask(lang, "grad", {"model": model, "numerical": 1}, data)
     names = [n for n in backprop if n != "loss"]
@@ -85,7 +85,7 @@ def numerical_rows(lang: str, model: str, seed: int = 0, hidden: int = 10, ask: 
 def train_parity_inputs(seed: int = 0, n_train: int = 1000, n_test: int = 200, iters: int = 50, batch: int = 20,
                         hidden: int = 50) -> dict[str, np.ndarray]:
     """A short training problem on synthetic MNIST-shaped images (class-dependent, so the net learns)."""
-    rng = mk.rng_for(seed, 6)
+    rng = seeded.rng_for(seed, 6)
     prototypes = rng.random((10, 784))
 
     def images(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +95,7 @@ def train_parity_inputs(seed: int = 0, n_train: int = 1000, n_test: int = 200, i
 
     x_train, t_train = images(n_train)
     x_test, t_test = images(n_test)
-    return {**mk.net_params(seed, hidden), "batches": mk.batch_sequence(seed, iters, batch, n_train),
+    return {**seeded.net_params(seed, hidden), "batches": seeded.batch_sequence(seed, iters, batch, n_train),
             "x_train": x_train, "t_train": t_train, "x_test": x_test, "t_test": t_test}
 
 

@@ -50,7 +50,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_grad(args: argparse.Namespace) -> int:
-    from .gradio import InputError, check_out, load_npz, save_npz, validate
+    from .grad_input import InputError, check_out, load_npz, save_npz, validate
     try:
         out = check_out(args.out, [args.params, args.batch])
         inputs = validate(args.model, load_npz(args.params, "params"), load_npz(args.batch, "batch"))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from harness import check
-from harness import inputs as mk
+from harness import inputs as seeded
 from harness.runners import RUNNERS, Runner
 from harness.runners.base import Found
 
@@ -44,8 +44,8 @@ def assert_all_ok(rows: list[check.Comparison]) -> None:
 
 def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
     """A training step's inputs: the book's initial weights, a random batch and its integer labels."""
-    return {**mk.net_params(seed, hidden), "x": mk.rng_for(seed, 9).random((batch, 784)),
-            "t": mk.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
+    return {**seeded.net_params(seed, hidden), "x": seeded.rng_for(seed, 9).random((batch, 784)),
+            "t": seeded.rng_for(seed, 10).integers(0, 10, batch).astype(np.int64)}
 
 
 # What a port may return beside the reference's results, where its language counts it (docs/interchange.md)

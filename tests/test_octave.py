@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import require_lang
 
-from harness import inputs as mk
+from harness import inputs as seeded
 from harness.interchange import write_arrays, write_config
 from harness.runners import PortError
 from harness.runners.base import Found
@@ -32,7 +32,7 @@ def test_matlab_users_can_call_the_function_directly(octave, tmp_path):
     """run_folder(task_dir) works without entry.m (entry.m only reads argv and reports errors)."""
     task = tmp_path / "task"
     write_config(task, {"task": "layers", "threads": 1})
-    data = mk.layer_inputs(1)
+    data = seeded.layer_inputs(1)
     write_arrays(task / "in", data)
     code = f"addpath('{PORT}'); run_folder('{task}');"
     out = subprocess.run([octave.find().exe, "--norc", "--quiet", "--eval", code], capture_output=True, text=True,

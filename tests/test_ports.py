@@ -15,7 +15,7 @@ import pytest
 from conftest import assert_all_ok, bench_inputs, require_lang, same_names
 
 from harness import check
-from harness import inputs as mk
+from harness import inputs as seeded
 from harness.interchange import read_manifest, write_arrays
 from harness.languages import LANGUAGES, PORTS, REFERENCE
 from harness.parity import max_rel_each, rel_diff
@@ -85,7 +85,7 @@ def any_port(request):
 @pytest.mark.parametrize("gate", ["AND", "OR", "NAND", "XOR"])
 @pytest.mark.parametrize("variant", ["layers", "fused"])
 def test_perceptron_training(any_port, shared, gate, variant):
-    data = mk.perceptron_inputs(0, gate)
+    data = seeded.perceptron_inputs(0, gate)
     config = {"epochs": 1000, "lr": 1.0, "repeats": 2}
     ref = shared.request(REFERENCE, "perceptron", config, inputs=data).arrays
     got = shared.request(any_port.name, "perceptron", {**config, "variant": variant}, inputs=data).arrays
@@ -105,7 +105,7 @@ def test_perceptron_training(any_port, shared, gate, variant):
 
 def test_reads_fortran_order_inputs(port, shared, tmp_path):
     """ORDER F must be honoured: the same layer inputs written column-major give identical results."""
-    data = mk.layer_inputs(0)
+    data = seeded.layer_inputs(0)
     ref = shared.request(port.name, "layers", {}, inputs=data).arrays
     folder = tmp_path / "in"
     write_arrays(folder, data)
@@ -316,20 +316,20 @@ def fails(port, task: str, config: dict | None = None, data=None, input_dir=None
 
 
 def test_shapes_that_do_not_fit(any_port):
-    data = mk.grad_inputs("two_layer_net", 0)
+    data = seeded.grad_inputs("two_layer_net", 0)
     data["W2"] = data["W2"][:7]  # 7 rows where the hidden layer has 50 units
     fails(any_port, "grad", GRAD, data)
 
 
 def test_missing_input_is_named(any_port):
-    data = mk.grad_inputs("two_layer_net", 0)
+    data = seeded.grad_inputs("two_layer_net", 0)
     del data["x"]
     assert "'x'" in fails(any_port, "grad", GRAD, data)
 
 
 @pytest.mark.parametrize("variant", ["layers", "fused"])
 def test_labels_out_of_range(any_port, shared, variant):
-    data = mk.grad_inputs("two_layer_net", 0)
+    data = seeded.grad_inputs("two_layer_net", 0)
     data["t"] = data["t"] + 10
     assert "labels" in fails(any_port, "grad", GRAD, data, workers=shared)
     data = bench_inputs(5, 3)
@@ -351,7 +351,7 @@ def test_unknown_task(any_port):
 @pytest.mark.parametrize("task", ["perceptron", "train", "first_step", "train_begin", "bench_begin"])
 def test_unknown_variant(any_port, shared, task):
     # every input right, so that the variant is the only fault
-    data = {"perceptron": mk.perceptron_inputs(0, "AND"), "train": check.train_parity_inputs(0, iters=2),
+    data = {"perceptron": seeded.perceptron_inputs(0, "AND"), "train": check.train_parity_inputs(0, iters=2),
             "train_begin": check.train_parity_inputs(0, iters=2)}.get(task) or bench_inputs(5, 2)
     config = {"variant": "turbo", "lr": 0.1, "epochs": 1, "repeats": 1, "eval_every": 1, "case_id": "c"}
     assert "unknown variant 'turbo' (expected layers or fused)" in fails(any_port, task, config, data, workers=shared)

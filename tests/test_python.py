@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import inputs as mk
+from harness import inputs as seeded
 from harness.interchange import read_arrays as harness_read
 from harness.interchange import write_arrays as harness_write
 from harness.interchange import write_config
@@ -40,7 +40,7 @@ def task_folder(tmp_path: Path, task: str, config: dict, inputs: dict) -> Path:
 def test_the_port_runs_with_the_harness_unimportable(tmp_path, module):
     """`python -m python_impl.entry TASK` (and `python -m python_impl TASK`) computes a gradient with every
     harness module blocked, and -X importtime lists no harness module among those it imported."""
-    folder = task_folder(tmp_path, "grad", GRAD, mk.grad_inputs("two_layer_net", 0))
+    folder = task_folder(tmp_path, "grad", GRAD, seeded.grad_inputs("two_layer_net", 0))
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", WITHOUT_HARNESS, module, str(folder)],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -48,7 +48,7 @@ def test_the_port_runs_with_the_harness_unimportable(tmp_path, module):
     assert "python_impl.interchange" in imported
     assert not [m for m in imported if m.split(".")[0] == "harness"]
     got = harness_read(folder / "out")
-    ref = get_runner("python").run("grad", GRAD, mk.grad_inputs("two_layer_net", 0)).arrays
+    ref = get_runner("python").run("grad", GRAD, seeded.grad_inputs("two_layer_net", 0)).arrays
     assert sorted(got) == sorted(ref)
     for name in ref:
         assert np.array_equal(got[name], ref[name]), name
@@ -75,16 +75,16 @@ def fails(task: str, config: dict, data: dict) -> str:
 
 
 def test_shapes_that_do_not_fit_are_named():
-    data = mk.grad_inputs("two_layer_net", 0)
+    data = seeded.grad_inputs("two_layer_net", 0)
     data["W2"] = data["W2"][:7]
     assert "parameter shapes do not fit together" in fails("grad", GRAD, data)
-    data = mk.grad_inputs("two_layer_net", 0)
+    data = seeded.grad_inputs("two_layer_net", 0)
     data["x"] = data["x"][:, :100]
     assert "x has 100 features per sample, W1 expects 784" in fails("grad", GRAD, data)
 
 
 def test_labels_out_of_range_and_of_the_wrong_type():
-    data = mk.grad_inputs("two_layer_net", 0)
+    data = seeded.grad_inputs("two_layer_net", 0)
     data["t"] = data["t"] + 10
     assert "labels in 't' must be 0..9" in fails("grad", GRAD, data)
     data["t"] = data["t"].astype(np.float64)
@@ -99,7 +99,7 @@ def test_batch_rows_outside_the_training_set():
 
 
 def test_a_missing_setting_is_named():
-    assert "config.txt has no 'lr'" in fails("first_step", {}, mk.grad_inputs("two_layer_net", 0))
+    assert "config.txt has no 'lr'" in fails("first_step", {}, seeded.grad_inputs("two_layer_net", 0))
 
 
 # --- info ----------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import inputs as mk
+from .. import inputs as seeded
 from ..interchange import write_arrays
 from ..parity import GRAD_TOL, need, verify
 from ..results import Row
@@ -27,9 +27,9 @@ def bench_cases(ctx: RunContext, sizes: list[tuple[int, int]]) -> dict[str, dict
     x_all, t_all = ctx.mnist["x_train"], ctx.mnist["t_train"]
     cases: dict[str, dict] = {}
     for hidden, batch in sizes:
-        idx = mk.batch_sequence(ctx.seed, 1, batch)[0]
+        idx = seeded.batch_sequence(ctx.seed, 1, batch)[0]
         folder = ctx.workers.scratch / f"bench-{hidden}-{batch}"
-        write_arrays(folder, {**mk.net_params(ctx.seed, hidden), "x": x_all[idx].astype(np.float64) / 255.0,
+        write_arrays(folder, {**seeded.net_params(ctx.seed, hidden), "x": x_all[idx].astype(np.float64) / 255.0,
                               "t": t_all[idx].astype(np.int64)})
         inner = inner_steps(s.bench_target_s, hidden, batch, ctx.gflops)
         warmup = max(1, inner // 10)
@@ -95,7 +95,7 @@ def task_bench(ctx: RunContext, out: Outcome) -> None:
 
 def bench_shapes(hidden: int, batch: int) -> dict[str, tuple]:
     """What a verifying bench round returns: the parameters after its steps and the six products."""
-    d, c = mk.INPUT_SIZE, mk.OUTPUT_SIZE
+    d, c = seeded.INPUT_SIZE, seeded.OUTPUT_SIZE
     return {"W1": (d, hidden), "b1": (hidden,), "W2": (hidden, c), "b2": (c,),
             "p_xW1": (batch, hidden), "p_hW2": (batch, c), "p_dyW2t": (batch, hidden), "p_htdy": (hidden, c),
             "p_dhW1t": (batch, d), "p_xtdh": (d, hidden)}

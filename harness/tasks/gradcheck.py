@@ -9,7 +9,7 @@ import numpy as np
 
 from python_impl.two_layer_net import PARAM_NAMES
 
-from .. import inputs as mk
+from .. import inputs as seeded
 from ..interchange import write_arrays
 from ..parity import GRAD_TOL, need, rel_diff, verify
 from ..results import Row
@@ -23,7 +23,7 @@ def task_gradcheck(ctx: RunContext, out: Outcome) -> None:
     """The book's check: backprop against central differences on the first 3 training images, book weights.
     Nothing here is timed but the whole, so the languages run side by side, one per CPU."""
     n = ctx.settings.gradcheck_batch
-    data = {**mk.net_params(ctx.seed, ctx.settings.hidden),
+    data = {**seeded.net_params(ctx.seed, ctx.settings.hidden),
             "x": ctx.mnist["x_train"][:n].astype(np.float64) / 255.0, "t": ctx.mnist["t_train"][:n].astype(np.int64)}
     folder = ctx.workers.scratch / "gradcheck"
     write_arrays(folder, data)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import inputs as mk
+from .. import inputs as seeded
 from ..parity import RUN_TRAIN_TOL, need, verify
 from ..results import Row, series
 from ..rounds import Outcome, round_rows, run_rounds
@@ -22,7 +22,7 @@ def task_perceptron(ctx: RunContext, out: Outcome) -> None:
     def learn(who: Participant, gate: str, repeats: int) -> dict:
         lang, variant = who
         config = {"epochs": s.perceptron_epochs, "lr": s.perceptron_lr, "repeats": repeats, "variant": variant}
-        got = ctx.request(lang, "perceptron", config, inputs=mk.perceptron_inputs(ctx.seed, gate),
+        got = ctx.request(lang, "perceptron", config, inputs=seeded.perceptron_inputs(ctx.seed, gate),
                           timeout=time_limit(s.perceptron_epochs * 1e-4 * (repeats + 1)))
         need(who, "perceptron", got, {**shapes, "first_time": (), "times": (repeats,)})
         checked[gate].setdefault(who, got)

@@ -5,7 +5,7 @@ import numpy as np
 
 from python_impl.two_layer_net import PARAM_NAMES
 
-from .. import inputs as mk
+from .. import inputs as seeded
 from ..interchange import write_arrays
 from ..parity import GRAD_TOL, need, verify
 from ..rounds import Outcome, round_rows, run_rounds
@@ -42,6 +42,6 @@ def task_startup(ctx: RunContext, out: Outcome) -> None:
 
 def first_step_inputs(ctx: RunContext) -> dict[str, np.ndarray]:
     s = ctx.settings
-    idx = mk.batch_sequence(ctx.seed, 1, s.batch)[0]
-    return {**mk.net_params(ctx.seed, s.hidden), "x": ctx.mnist["x_train"][idx].astype(np.float64) / 255.0,
+    idx = seeded.batch_sequence(ctx.seed, 1, s.batch)[0]
+    return {**seeded.net_params(ctx.seed, s.hidden), "x": ctx.mnist["x_train"][idx].astype(np.float64) / 255.0,
             "t": ctx.mnist["t_train"][idx].astype(np.int64)}

@@ -7,7 +7,7 @@ import numpy as np
 
 from python_impl.two_layer_net import PARAM_NAMES
 
-from .. import inputs as mk
+from .. import inputs as seeded
 from ..interchange import write_arrays
 from ..parity import RUN_TRAIN_TOL, need, verify
 from ..results import Row, series
@@ -39,9 +39,9 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     part its garbage collector took."""
     s = ctx.settings
     folder = ctx.run_dir / "inputs" / "train"
-    params = mk.net_params(ctx.seed, s.hidden)
+    params = seeded.net_params(ctx.seed, s.hidden)
     if not (folder / "manifest.txt").exists():  # written once, read by every language
-        write_arrays(folder, {**params, "batches": mk.batch_sequence(ctx.seed, s.iters, s.batch), **ctx.mnist})
+        write_arrays(folder, {**params, "batches": seeded.batch_sequence(ctx.seed, s.iters, s.batch), **ctx.mnist})
     chunks = train_chunks(s.iters, s.train_chunk, s.eval_every)
     case = f"hidden={s.hidden} batch={s.batch}"
     step = step_estimate(s.batch, s.hidden)
