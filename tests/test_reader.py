@@ -102,6 +102,13 @@ def run_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def plotted(run_dir):
+    """The synthetic run's report and its files, made once by `harness plot` for the tests that read them."""
+    assert main(["plot", str(run_dir)]) == 0
+    return run_dir
+
+
+@pytest.fixture(scope="module")
 def figures(run_dir):
     df, env = load_run(run_dir)
     settings = run_settings(df, env)
@@ -204,8 +211,8 @@ def test_startup_gives_each_kind_of_bar_a_legend_entry_and_is_left_out_when_not_
     assert PLOTS["startup"](df[df.task != "startup"], list(LANGS), run_settings(df, env)) is None
 
 
-def test_the_report_shows_the_overview_and_keeps_perceptron_parity_apart_from_timing(run_dir):
-    assert main(["plot", str(run_dir)]) == 0
+def test_the_report_shows_the_overview_and_keeps_perceptron_parity_apart_from_timing(plotted):
+    run_dir = plotted
     report = (run_dir / "report.md").read_text()
     assert report.index("![overview](overview.png)") < report.index("## Setup")
     assert "agreement with Python |" in report and "| language | AND epoch (µs) | ratio to Python's epoch |" in report
@@ -344,9 +351,9 @@ def test_the_terminal_summary_fits_100_columns_and_says_where_each_figure_comes_
     assert "BLAS: the share of the bench step" in said and "step: the amortized step of the training run" in said
 
 
-def test_the_report_has_every_ratio_in_one_table_and_a_csv_beside_it(run_dir):
+def test_the_report_has_every_ratio_in_one_table_and_a_csv_beside_it(plotted):
     import pandas as pd
-    assert main(["plot", str(run_dir)]) == 0
+    run_dir = plotted
     table = pd.read_csv(run_dir / "ratios.csv")
     assert list(table.columns[:6]) == ["language", "variant", "task", "case", "quantity", "ratio"]
     assert set(table.language) == {"julia", "octave"} and set(table.variant) == {"layers", "fused"}
@@ -359,7 +366,7 @@ def test_the_report_has_every_ratio_in_one_table_and_a_csv_beside_it(run_dir):
     assert re.search(r"^\| julia \| layers \| train \| hidden=50 batch=100 \| step \| 0\.\d+ \[", report, re.M)
 
 
-def test_source_size_counts_code_not_comments_and_the_report_gives_it_per_part(run_dir, tmp_path):
+def test_source_size_counts_code_not_comments_and_the_report_gives_it_per_part(plotted, tmp_path):
     src = tmp_path / "layers.py"
     src.write_text('"""A docstring\nover two lines."""\n# a comment\n\nx  =  1   # kept\ndef f():\n'
                    '    """One line."""\n    return x\n')
@@ -367,15 +374,15 @@ def test_source_size_counts_code_not_comments_and_the_report_gives_it_per_part(r
     m = tmp_path / "fused_step.m"
     m.write_text("% a comment\nfunction y = fused_step(x)\n  y = x;  %% kept\nend\n")
     assert len(code_lines(m)) == 3
-    assert main(["plot", str(run_dir)]) == 0
+    run_dir = plotted
     report = (run_dir / "report.md").read_text()
     section = report[report.index("## Source size"):]
     for lang in LANGS:  # lines (gzip bytes) of each part, read from the ports themselves
         assert re.search(rf"^\| {lang} \| [1-9]\d* \(\d+\) \| [1-9]\d* \(\d+\) \| [1-9]\d* \(\d+\) \|", section, re.M)
 
 
-def test_memory_peak_per_worker_and_allocations_where_counted_are_in_the_report_and_summary(run_dir):
-    assert main(["plot", str(run_dir)]) == 0
+def test_memory_peak_per_worker_and_allocations_where_counted_are_in_the_report_and_summary(plotted):
+    run_dir = plotted
     report = (run_dir / "report.md").read_text()
     section = report[report.index("## Memory"):]
     assert "| julia | 110 | 200 KiB / 2 KiB |" in section and "| octave | 120 | not counted |" in section
@@ -384,8 +391,8 @@ def test_memory_peak_per_worker_and_allocations_where_counted_are_in_the_report_
     assert "python 100 MB, julia 110 MB, octave 120 MB" in said
 
 
-def test_the_report_says_what_to_keep_in_mind_beside_julias_numbers_and_gives_scaling_in_both_variants(run_dir):
-    assert main(["plot", str(run_dir)]) == 0
+def test_the_report_says_what_to_keep_in_mind_beside_julias_numbers_and_gives_scaling_in_both_variants(plotted):
+    run_dir = plotted
     report = (run_dir / "report.md").read_text()
     assert "Read Julia's numbers as those of **Julia 1.5.3**" in report and "`-C`" in report and "`generic`" in report
     scaling = report[report.index("## Scaling"):]

@@ -79,7 +79,7 @@ def sameness(df, langs) -> list[str]:
         else:
             lines.append(f"Final test accuracy: {values[0]:.4f} to {values[-1]:.4f}\nover {len(accs)} runs.")
     for task, what, tol in (("gradcheck", "Gradients", GRAD_TOL),
-                            ("train", "Training loss, every step,", RUN_TRAIN_TOL)):
+                            ("train", "The training run (the loss at\nevery step, the final weights)", RUN_TRAIN_TOL)):
         diffs = {lang: largest_vs_python(df, lang, task) for lang in langs if lang != REFERENCE}
         diffs = {lang: d for lang, d in diffs.items() if np.isfinite(d)}
         if not diffs:
