@@ -37,7 +37,7 @@ LANGUAGES: dict[str, Language] = {lang.name: lang for lang in (
              r"GNU Octave \d+\.\d+", "inferred", "tic/toc"),
     Language("scilab", "Scilab", "#2E8B57", "scilab_impl", "entry.sce", "scilab:ScilabRunner", ("scilab-cli",),
              r"Scilab \d+", "inferred", "tic/toc"),
-    Language("r", "R", "#276DC3", "r_impl", "entry.R", "r:RRunner", ("r-base-core",),
+    Language("r", "R", "#B8860B", "r_impl", "entry.R", "r:RRunner", ("r-base-core",),
              r"R version \d+\.\d+", "inferred", "Sys.time"),
 )}
 NAMES = tuple(LANGUAGES)  # in the order of the report's columns

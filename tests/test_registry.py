@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,3 +100,10 @@ def test_a_language_added_to_the_registry_alone_is_in_every_table_of_a_run(five,
     df = pd.read_csv(run_dir / "results.csv", low_memory=False)
     agree = df[(df.lang == "pyclone") & (df.metric == "vs_python_rel")].value
     assert len(agree) and (agree <= 1e-12).all()  # the same port: Python's own numbers
+
+
+def test_every_language_has_a_colour_of_its_own():
+    """Two languages drawn in near colours cannot be told apart in a plot (Python's and R's blues once were)."""
+    rgb = {lang.name: np.array([int(lang.color[i:i + 2], 16) for i in (1, 3, 5)]) for lang in LANGUAGES.values()}
+    near = [(a, b) for a in rgb for b in rgb if a < b and np.linalg.norm(rgb[a] - rgb[b]) < 60]
+    assert not near, f"colours too near to tell apart: {near}"
