@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .languages import REFERENCE, ordered
-from .readout import bench_cases, estimate, fmt, ratio_cell, with_ci
+from .readout import bench_cases, estimate, estimates_of, fmt, ratio_cell, with_ci
 
 
 def scaling_section(df, langs, plots) -> list[str]:
@@ -57,15 +57,11 @@ RATIO_COLUMNS = ["language", "variant", "task", "case", "quantity", "ratio", "ci
 def ratio_table(df: pd.DataFrame) -> pd.DataFrame:
     """Every ratio to Python the run measured, one row per language × variant × task × case × quantity, with its
     95% confidence interval and the prediction interval for a next run: the table to paste (ratios.csv)."""
-    part = df[df.metric.isin(list(RATIO_NAMES)) & (df.lang != REFERENCE)]
-    rows = []
-    for (lang, variant, task, case, metric), sel in part.groupby(["lang", "variant", "task", "case", "metric"],
-                                                                sort=False, dropna=False):
-        v = dict(zip(sel["index"].astype(str), sel.value.astype(float)))
-        if "estimate" in v:
-            rows.append([lang, variant, task, case if isinstance(case, str) else "", RATIO_NAMES[metric],
-                         *(v.get(k, np.nan) for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")),
-                         int(v.get("generations", 0) or 0)])
+    rows = [[lang, variant, task, case, RATIO_NAMES[metric],
+             *(v.get(k, np.nan) for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")),
+             int(v.get("generations", 0) or 0)]
+            for (lang, variant, task, case, metric), v in estimates_of(df).items()
+            if metric in RATIO_NAMES and lang != REFERENCE and "estimate" in v]
     tasks, langs = ["train", "bench", "perceptron", "startup"], ordered([r[0] for r in rows])
     rows.sort(key=lambda r: (tasks.index(r[2]) if r[2] in tasks else len(tasks), r[3], list(RATIO_NAMES.values())
                              .index(r[4]), langs.index(r[0]), r[1] != "layers"))
