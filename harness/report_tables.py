@@ -110,17 +110,24 @@ def source_section(df: pd.DataFrame, langs: list[str]) -> list[str]:
     return lines + [""]
 
 
-def memory_rows(df: pd.DataFrame, langs: list[str]) -> list[tuple[str, dict[str, float], list[float]]]:
-    """Per language: the peak memory (MB) of its workers per task, and the bytes a training step allocates per
-    variant where the language counts them (NaN elsewhere)."""
+PER_STEP = {"alloc_bytes_estimate": "allocated", "step_peak_bytes_estimate": "at peak"}  # what a language counts
+
+
+def memory_rows(df: pd.DataFrame, langs: list[str]) -> list[tuple[str, dict[str, float], list[str]]]:
+    """Per language: the peak memory (MB) of its workers per task, and per variant what a training step takes of
+    memory, where the language counts it: the bytes it allocates (Julia, R), or the most it holds at once beyond
+    what it held before (Python, tracemalloc), as "1270 KiB allocated" ("–" where not counted)."""
     case = df.loc[(df.task == "train") & (df.metric == "step_time_estimate"), "case"]
     out = []
     for lang in langs:
         peaks = df[(df.lang == lang) & (df.metric == "peak_memory")]
-        allocs = [estimate(df, lang, "train", case.iloc[0] if len(case) else "", "alloc_bytes_estimate", v).value
-                  for v in ("layers", "fused")]
-        if len(peaks) or any(np.isfinite(allocs)):
-            out.append((lang, dict(zip(peaks.task, peaks.value.astype(float))), allocs))
+        per_step = []
+        for v in ("layers", "fused"):
+            got = [(estimate(df, lang, "train", case.iloc[0] if len(case) else "", m, v).value, what)
+                   for m, what in PER_STEP.items()]
+            per_step.append(next((f"{b / 1024:.0f} KiB {what}" for b, what in got if np.isfinite(b)), "–"))
+        if len(peaks) or per_step != ["–", "–"]:
+            out.append((lang, dict(zip(peaks.task, peaks.value.astype(float))), per_step))
     return out
 
 
@@ -131,14 +138,17 @@ def memory_section(df: pd.DataFrame, langs: list[str]) -> list[str]:
     tasks = list(dict.fromkeys(t for _, peaks, _ in rows for t in peaks))
     lines = ["## Memory", "",
              "Peak memory: the largest peak resident memory (VmHWM) of each language's worker processes in a task, "
-             "with any process they started; each task starts new workers. Allocated per step: the bytes a training "
-             "step allocates, counted by the language itself, where it can: Julia (Base.gc_bytes). Python's "
-             "tracemalloc would slow every allocation of the timed run, and Octave, Scilab and R have no counter "
-             "of their own, so they have none.", "",
-             "| language | " + " | ".join(f"peak, {t} (MB)" for t in tasks) + " | allocated per step, layers / fused |",
+             "with any process they started; each task starts new workers. Per step, where the language can count "
+             "it: *allocated*, the bytes a training step allocates (Julia's own counter, Base.gc_bytes, in every "
+             "step of the run; R's memory profiler, Rprofmem); *at peak*, the most memory a step holds at once "
+             "beyond what it held before, its temporaries (Python's tracemalloc, which sees NumPy's arrays). "
+             "Python's and R's are measured in five untimed steps on a copy of the network at the end of each "
+             "worker's share of the run, since their counters slow every allocation. Octave and Scilab have no "
+             "such counter.", "",
+             "| language | " + " | ".join(f"peak, {t} (MB)" for t in tasks) + " | per step, layers / fused |",
              "|---|" + "---|" * (len(tasks) + 1)]
-    for lang, peaks, allocs in rows:
-        alloc = " / ".join(f"{a / 1024:.0f} KiB" if np.isfinite(a) else "–" for a in allocs)
+    for lang, peaks, per_step in rows:
+        step = " / ".join(per_step) if per_step != ["–", "–"] else "not counted"
         lines.append(f"| {lang} | " + " | ".join(f"{peaks[t]:.0f}" if t in peaks else "–" for t in tasks)
-                     + f" | {alloc if alloc != '– / –' else 'not counted'} |")
+                     + f" | {step} |")
     return lines + [""]

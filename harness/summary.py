@@ -108,10 +108,13 @@ def terminal_table(df: pd.DataFrame, env: dict, width: int = 100) -> list[str]:
              f"matrix products alone take. vs Python: the largest difference from Python's results in any task."]
     if counted:
         notes.append("Counted by the language, per step: " + "; ".join(counted) + ".")
-    peaks = [(lang, p) for lang, p, _ in memory_rows(df, langs) if "train" in p]
-    if peaks:
-        held = ", ".join(f"{lang} {p['train']:.0f} MB" for lang, p in peaks)
+    memory = memory_rows(df, langs)
+    held = ", ".join(f"{lang} {p['train']:.0f} MB" for lang, p, _ in memory if "train" in p)
+    per_step = "; ".join(f"{lang} {' / '.join(s)}" for lang, _, s in memory if s != ["–", "–"])
+    if held:
         notes.append(f"Peak memory of the training run's workers: {held} (report: Memory).")
+    if per_step:
+        notes.append(f"Memory per training step, layers / fused: {per_step}.")
     notes += failed
     wide, total = wide_intervals(df)
     if total:

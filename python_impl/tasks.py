@@ -13,7 +13,7 @@ from .checks import TaskError, batch, load_training, new_net, read_params, requi
 from .info import info
 from .kernels import time_products, time_runs, time_steps
 from .layers import Add, Affine, MatMul, Mul, Relu, Sigmoid, SoftmaxWithLoss
-from .train import accuracy, step, train_steps
+from .train import accuracy, step, step_peak_bytes, train_steps
 from .two_layer_net import TwoLayerNet
 
 
@@ -157,11 +157,18 @@ def task_train_steps(config, inputs, state: dict) -> tuple[dict, dict]:
     return out, state
 
 
+PEAK_STEPS = 5  # steps measured by step_peak_bytes at the end of a held run (after one to warm up)
+
+
 def task_train_end(config, inputs, state: dict) -> tuple[dict, dict]:
-    """The trained parameters; the held training run is dropped."""
+    """The trained parameters, and step_peak_bytes of PEAK_STEPS steps run on a copy of the network (the memory a
+    step needs beyond what it holds; untimed); the held training run is dropped."""
     s = held_run(state, config, "train_end")
     del state["train_" + variant_of(config)]
-    return dict(s["net"].params), state
+    params = dict(s["net"].params)
+    copy = new_net(variant_of(config), {k: v.copy() for k, v in params.items()})
+    peaks = step_peak_bytes(copy, s["x_train"], s["t_train"], s["batches"][:PEAK_STEPS + 1], s["lr"])
+    return {**params, "step_peak_bytes": peaks}, state
 
 
 def task_first_step(config, inputs, state: dict) -> tuple[dict, dict]:

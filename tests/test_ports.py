@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import assert_all_ok, bench_inputs, require_lang, same_names
+from conftest import COUNTERS, assert_all_ok, bench_inputs, require_lang, same_names
 
 from harness import check
 from harness import inputs as seeded
@@ -129,7 +129,7 @@ def test_one_element_shapes_are_kept(port, shared):
     ref = shared.request(REFERENCE, "train", config, inputs=data).arrays
     got = shared.request(port.name, "train", config, inputs=data).arrays
     assert same_names(got, ref)
-    for name in ref:
+    for name in set(ref) - COUNTERS:
         assert got[name].shape == ref[name].shape, name
     assert rel_diff(got["loss"], ref["loss"]) <= check.GRAD_TOL
     assert rel_diff(got["W2"], ref["W2"]) <= check.GRAD_TOL
@@ -266,6 +266,10 @@ def test_fused_and_layered_cases_held_side_by_side_compute_what_python_does(any_
             assert rel_diff(fused[name], bench_inputs(hidden, batch)[name]) > 1e-6, name  # the steps did change it
 
 
+# What train_end returns of a step's memory, in the languages that count it (docs/interchange.md)
+STEP_MEMORY = {"python": "step_peak_bytes", "r": "step_alloc_bytes"}
+
+
 def test_a_fused_and_a_layered_training_run_held_at_once_replay_the_reference(any_port, pool, tmp_path):
     """One worker holds a training run of each variant; their chunks interleave; each ends where Python's one-shot
     training ends (losses at every step, accuracies, weights), and the one-shot fused training does too."""
@@ -284,13 +288,23 @@ def test_a_fused_and_a_layered_training_run_held_at_once_replay_the_reference(an
             assert got["step_times"].shape == (10,) and np.all(got["step_times"] > 0)
             assert float(got["test_acc"]) == ref["test_acc"][first // 10], (variant, first)
             losses[variant].append(got["loss"])
+    counted = {}
     for variant in losses:
         final = pool.request(port.name, "train_end", {"variant": variant}, timeout=120).arrays
+        counted[variant] = {k: final[k] for k in STEP_MEMORY.values() if k in final}
         assert max_rel_each(np.concatenate(losses[variant]), ref["loss"]) <= check.TRAIN_LOSS_TOL, variant
         for name in ("W1", "b1", "W2", "b2"):
             assert rel_diff(final[name], ref[name]) <= check.GRAD_TOL, (variant, name)
     with pytest.raises(PortError, match="train_begin"):
         pool.request(port.name, "train_steps", {"first": 20, "steps": 1, "variant": "fused"}, timeout=60)
+    # What a step takes of memory, where the language counts it (five untimed steps on a copy of the network, at
+    # hidden 50 batch 20): a layered step makes at least one W1-sized matrix (784 x 50 float64, 313 600 bytes),
+    # the fused step, which updates in place, less.
+    kind = STEP_MEMORY.get(port.name)
+    assert all(set(c) == ({kind} if kind else set()) for c in counted.values()), counted
+    if kind:
+        layered, fused = counted["layers"][kind], counted["fused"][kind]
+        assert layered.shape == fused.shape == (5,) and layered.min() >= 784 * 50 * 8 and fused.max() < layered.min()
     one_shot = port.run("train", {"lr": 0.1, "eval_every": 10, "variant": "fused"}, data).arrays
     assert max_rel_each(one_shot["loss"], ref["loss"]) <= check.TRAIN_LOSS_TOL
     assert list(one_shot["train_acc"]) == list(ref["train_acc"])

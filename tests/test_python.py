@@ -113,3 +113,27 @@ def test_info_reads_the_thread_count_from_openblas(threads):
         info["blas_threads_source"], info
     assert info["blas_threads"] in {str(threads), str(min(threads, len(os.sched_getaffinity(0))))}, info
     assert info["blas_core"] and info["clock"].startswith("time.perf_counter"), info
+
+
+def test_a_steps_peak_memory_is_measured_on_a_copy_and_sees_numpys_temporaries():
+    """train_end returns the memory a step holds at once beyond what it held before (tracemalloc, untimed), from
+    steps on a copy of the network: the parameters handed back are the run's. A layered step allocates at least
+    dW1 and the update's lr * dW1 (784 x 50 float64 each, 313 600 bytes) and holds one of them while the other is
+    made; the fused step updates in place into buffers made once, so it needs far less."""
+    from python_impl import tasks
+    params = seeded.net_params(0, 50)
+    rng = seeded.rng_for(0, 9)
+    images = lambda n: rng.integers(0, 256, (n, 784)).astype(np.uint8)  # noqa: E731
+    inputs = {"x_train": images(300), "t_train": rng.integers(0, 10, 300), "x_test": images(10),
+              "t_test": rng.integers(0, 10, 10), "batches": rng.integers(0, 300, (8, 100))}
+    peaks = {}
+    for variant in ("layers", "fused"):
+        state = {}
+        tasks.task_train_begin({"lr": "0.1", "variant": variant}, {**params, **inputs}, state)
+        before = {k: v.copy() for k, v in state["train_" + variant]["net"].params.items()}
+        out, state = tasks.task_train_end({"variant": variant}, {}, state)
+        assert all(np.array_equal(out[k], before[k]) for k in before)  # the copy took the steps
+        peaks[variant] = out["step_peak_bytes"]
+        assert peaks[variant].shape == (tasks.PEAK_STEPS,) and np.ptp(peaks[variant]) <= 0.01 * peaks[variant].max()
+    assert peaks["layers"].min() >= 784 * 50 * 8
+    assert peaks["fused"].max() < peaks["layers"].min() / 4

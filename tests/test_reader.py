@@ -63,6 +63,8 @@ def write_run(folder, julia: float = 0.9, hidden: int = 50, seed: int = 0) -> No
     res.add([Row(lang, "train", "", "peak_memory", "", 100.0 + 10 * k, "MB") for k, lang in enumerate(LANGS)])
     res.add([Row("julia", "train", f"hidden={hidden} batch=100", "alloc_bytes_estimate", "estimate", 2048.0 * f,
                  "bytes", variant=v) for v, f in (("layers", 100), ("fused", 1))])
+    res.add([Row("python", "train", f"hidden={hidden} batch=100", "step_peak_bytes_estimate", "estimate", 1024.0 * f,
+                 "bytes", variant=v) for v, f in (("layers", 347), ("fused", 41))])
     loss = 2.3 * np.exp(-np.arange(100) / 30)
     w = {"AND": (2.0, 2.0, -3.0), "OR": (2.0, 2.0, -1.0), "NAND": (-2.0, -2.0, 3.0), "XOR": (0.01, 0.02, -0.01)}
     for k, lang in enumerate(LANGS):
@@ -385,10 +387,13 @@ def test_memory_peak_per_worker_and_allocations_where_counted_are_in_the_report_
     run_dir = plotted
     report = (run_dir / "report.md").read_text()
     section = report[report.index("## Memory"):]
-    assert "| julia | 110 | 200 KiB / 2 KiB |" in section and "| octave | 120 | not counted |" in section
-    assert "Julia (Base.gc_bytes)" in section  # and which languages cannot count, said
-    said = " ".join(terminal_table(*load_run(run_dir)))
+    assert "| julia | 110 | 200 KiB allocated / 2 KiB allocated |" in section
+    assert "| python | 100 | 347 KiB at peak / 41 KiB at peak |" in section
+    assert "| octave | 120 | not counted |" in section
+    assert "Base.gc_bytes" in section and "tracemalloc" in section and "Octave and Scilab have no" in section
+    said = " ".join(" ".join(terminal_table(*load_run(run_dir))).split())  # the lines wrap at 100 columns
     assert "python 100 MB, julia 110 MB, octave 120 MB" in said
+    assert "python 347 KiB at peak / 41 KiB at peak; julia 200 KiB allocated / 2 KiB allocated" in said
 
 
 def test_the_report_says_what_to_keep_in_mind_beside_julias_numbers_and_gives_scaling_in_both_variants(plotted):

@@ -11,8 +11,9 @@ from .. import inputs as seeded
 from ..interchange import write_arrays
 from ..parity import RUN_TRAIN_TOL, need, verify
 from ..results import Row, series
-from ..rounds import Outcome, run_rounds
+from ..rounds import Outcome, estimate_rows, run_rounds
 from ..settings import Participant
+from ..stats import over_generations
 from ..steps import StepTimes, step_rows
 from .context import RunContext, eval_iterations, step_estimate, time_limit
 
@@ -30,6 +31,10 @@ def train_chunks(iters: int, chunk: int, eval_every: int) -> list[tuple[int, int
 
 
 COUNTERS = ("gc_times", "page_faults", "alloc_bytes")  # per step, where the language counts them (Julia)
+PER_STEP = {  # what train_end returns of a few untimed steps, where the language counts it: the estimate it makes
+    "step_peak_bytes": ("step_peak_bytes_estimate", "the most memory a step holds at once beyond what it held "
+                                                    "before, by the language (Python's tracemalloc)"),
+    "step_alloc_bytes": ("alloc_bytes_estimate", "bytes allocated per step, by the language (R's Rprofmem)")}
 
 def task_train(ctx: RunContext, out: Outcome) -> None:
     """The book's training run, every language in step, chunk by chunk: each round every language runs the same
@@ -49,6 +54,7 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     got = {who: {k: [] for k in ("loss", "step_times", *COUNTERS, "train_acc", "test_acc", "worker")}
            for who in out.running()}
     reached: dict[str, dict] = {}  # the parameters each participant's last worker handed back
+    per_step = {who: {k: [] for k in PER_STEP} for who in out.running()}  # per worker, where counted (Python, R)
 
     def setup(who: Participant, r: int) -> None:
         lang, variant = who
@@ -65,6 +71,9 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         need(who, "train_end", res.arrays, {k: v.shape for k, v in params.items()})
         walls[who] += res.wall
         reached[who] = res.arrays
+        for k in PER_STEP:  # measured in a few untimed steps at the end, where the language counts it
+            if res.arrays.get(k, np.empty(0)).size:
+                per_step[who][k].append(float(np.median(res.arrays[k])))
 
     def block(who: Participant, _case: str, r: int) -> dict[str, float]:
         lang, variant = who
@@ -108,6 +117,10 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
                      for it, a in zip(evals, result["train_acc"])]
         out.rows += [Row(lang, "train", case, "test_acc", it, float(a), variant=variant)
                      for it, a in zip(evals, result["test_acc"])]
+        for k, (metric, what) in PER_STEP.items():
+            if per_step[who][k]:
+                out.rows += estimate_rows(who, "train", case, metric, over_generations(per_step[who][k]), "bytes",
+                                          what + " (untimed steps at the end of each worker's share)")
         out.rows.append(Row(lang, "train", case, "wall_time", "", walls[who], "s",
                             "every request of the run: loading, training, evaluation, hand-overs", variant))
     out.rows += step_rows("train", case, timing)
