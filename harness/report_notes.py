@@ -7,7 +7,7 @@ import pandas as pd
 
 from .languages import REFERENCE
 from .readout import anomalies, estimate, interval_rows, wide_intervals, with_ci
-from .settings import Participant
+from .settings import WARMUP_STEPS, Participant
 from .stats import WIDE
 
 SUMMED_SHARE = 0.9  # a ratio below 0.9x the ratio of the summed measurements is listed: it leaves costs out
@@ -42,11 +42,18 @@ def target_section(df, env) -> list[str]:
 
 def summed_ratio(df, lang: str, variant: str, task: str, case: str, raw: str) -> float:
     """A participant's summed raw measurements (every round or step) over Python's of the same variant, over the
-    rounds or steps both measured: what the whole work cost, pauses and the machine's noise included."""
+    rounds or steps both measured: what the whole work cost, pauses and the machine's noise included; in the
+    training run, without each worker's first WARMUP_STEPS steps, which the estimates leave out too (compilation,
+    paid once per process: the start-up task's first call)."""
     def series(name: str) -> pd.Series:
-        r = df[(df.lang == name) & (df.variant == variant) & (df.task == task) & (df.case == case)
-               & (df.metric == raw)]
-        return pd.Series(r.value.to_numpy(), index=r["index"].astype(str).to_numpy())
+        rows = df[(df.lang == name) & (df.variant == variant) & (df.task == task) & (df.case == case)]
+        r = rows[rows.metric == raw]
+        out = pd.Series(r.value.to_numpy(), index=r["index"].astype(int).to_numpy()).sort_index()
+        workers = rows[rows.metric == "step_worker"]
+        if task == "train" and len(workers) == len(out):
+            w = pd.Series(workers.value.to_numpy(), index=workers["index"].astype(int).to_numpy()).sort_index()
+            out = out[w.groupby(w.to_numpy()).cumcount().to_numpy() >= WARMUP_STEPS]
+        return out
     mine, ref = series(lang), series(REFERENCE)
     both = mine.index.intersection(ref.index)
     total = float(ref[both].sum()) if len(both) else 0.0

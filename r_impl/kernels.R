@@ -1,14 +1,21 @@
 # The R port's measurement kernels: what a timed request runs between its clock readings, written once by the rule
 # of docs/porting.md ("The measurement kernels"): `warmup` untimed repetitions, then `inner` timed ones read with
-# the finest clock base R has (Sys.time, the wall clock), the result per repetition; the BLAS floor's six products
-# each into a new result. Part of the dispatcher (entry.R, checks.R, tasks.R, kernels.R).
+# the finest clock base R has (Sys.time, the wall clock), the result per repetition (with the collector's share, R
+# counting it); the BLAS floor's six products each into a new result. Part of the dispatcher (entry.R, checks.R,
+# tasks.R, kernels.R).
 
-# `warmup` untimed steps, then `inner` consecutive timed steps: seconds per step.
+# The seconds R's garbage collector has taken in this process so far (gc.time's elapsed time, on by default; R
+# keeps it in whole milliseconds, so it is exact summed over many steps, not for one short step).
+gc_seconds <- function() gc.time()[3]
+
+# `warmup` untimed steps, then `inner` consecutive timed steps: list(time = seconds per step, gc = the collector's
+# part of it).
 time_steps <- function(net, x, t, lr, warmup, inner) {
   for (i in seq_len(warmup)) step(net, x, t, lr)
+  gc_start <- gc_seconds()
   start <- Sys.time()
   for (i in seq_len(inner)) step(net, x, t, lr)
-  (as.double(Sys.time()) - as.double(start)) / inner
+  list(time = (as.double(Sys.time()) - as.double(start)) / inner, gc = (gc_seconds() - gc_start) / inner)
 }
 
 # The step's six matrix products alone, with the step's shapes, each into a new result as the layered step makes

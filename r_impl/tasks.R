@@ -150,7 +150,7 @@ task_train_steps <- function(config, inputs, state) {
   }
   chunk <- train_steps(s$net, s$x_train, s$t_train, s$batches[, first + seq_len(steps), drop = FALSE], s$lr)
   s$done <- s$done + steps
-  out <- list(loss = chunk$losses, step_times = chunk$step_times)
+  out <- list(loss = chunk$losses, step_times = chunk$step_times, gc_times = chunk$gc_times)
   if (flag(config, "evaluate")) {
     out$train_acc <- scalar(accuracy(s$net, s$x_train, s$t_train))
     out$test_acc <- scalar(accuracy(s$net, s$x_test, s$t_test))
@@ -206,9 +206,9 @@ task_bench_round <- function(config, inputs, state) {
   if (warmup < 0 || inner < 1) task_error("warmup must be at least 0 and inner at least 1")
   params <- new_params(s$params)
   net <- new_net(s$variant, params)
-  step_time <- time_steps(net, s$x, s$t, s$lr, warmup, inner)
+  steps <- time_steps(net, s$x, s$t, s$lr, warmup, inner)
   floor <- time_products(s$params$W1, s$params$W2, s$x, warmup, inner)
-  out <- list(step_time = scalar(step_time), blas_time = scalar(floor$time))
+  out <- list(step_time = scalar(steps$time), gc_time = scalar(steps$gc), blas_time = scalar(floor$time))
   if (flag(config, "verify")) out <- c(out, param_values(params), floor$products)
   done(out, state)
 }

@@ -20,21 +20,25 @@ accuracy <- function(net, x, t) {
   layered$accuracy(x, t)
 }
 
-# One step on each column of `batches` (1-based sample indices, one batch per column): list(losses, step_times),
-# each step's batch loss and its time (gradient + update, by the wall clock Sys.time; the gather is not timed).
+# One step on each column of `batches` (1-based sample indices, one batch per column): list(losses, step_times,
+# gc_times), each step's batch loss, its time (gradient + update, by the wall clock Sys.time; the gather is not
+# timed) and the part of it R's garbage collector took (kernels.R's gc_seconds).
 train_steps <- function(net, x_train, t_train, batches, lr) {
   n <- ncol(batches)
   losses <- numeric(n)
   step_times <- numeric(n)
+  gc_times <- numeric(n)
   for (i in seq_len(n)) {
     idx <- batches[, i]
     x_batch <- x_train[, idx, drop = FALSE]
     t_batch <- t_train[idx]
+    gc_start <- gc_seconds()
     start <- Sys.time()
     losses[i] <- step(net, x_batch, t_batch, lr)
     step_times[i] <- as.double(Sys.time()) - as.double(start)
+    gc_times[i] <- gc_seconds() - gc_start
   }
-  list(losses = losses, step_times = step_times)
+  list(losses = losses, step_times = step_times, gc_times = gc_times)
 }
 
 # For a step on each column of `batches` but the first (which warms up, unmeasured): the bytes of the vectors it

@@ -21,6 +21,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.readout import load_run  # noqa: E402
 from harness.rounds import Rounds  # noqa: E402
+from harness.settings import Participant  # noqa: E402
 from harness.steps import StepTimes  # noqa: E402
 
 BLOCK = 25  # steps per block of the training run, for the block estimators (a quick run's chunk)
@@ -162,7 +163,7 @@ def harness_estimates(df: pd.DataFrame) -> dict[str, object]:
     for case in df.loc[(df.task == "bench") & (df.metric == "step_time"), "case"].unique():
         rounds = Rounds(gc={"step_time": "gc_time"})
         for lang, variant in participants(df, "bench", "step_time"):
-            who = lang if variant == "layers" else f"{lang} {variant}"
+            who = Participant(lang, variant)
             vals = raw(df, lang, variant, "bench", case, "step_time")
             gens = raw(df, lang, variant, "bench", case, "round_worker")
             gcs = raw(df, lang, variant, "bench", case, "gc_time")
@@ -170,7 +171,7 @@ def harness_estimates(df: pd.DataFrame) -> dict[str, object]:
                 gc = {"gc_time": gcs[r]} if gcs.size == vals.size else {}
                 rounds.add(who, r, 0, int(g), {"step_time": v, **gc})
         for who in rounds.values:
-            if not who.startswith("python"):
+            if not who.is_reference:
                 out[f"bench {case} {who}"] = rounds.ratio(who, "step_time")
     return out
 

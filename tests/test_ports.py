@@ -369,3 +369,22 @@ def test_unknown_variant(any_port, shared, task):
             "train_begin": check.train_parity_inputs(0, iters=2)}.get(task) or bench_inputs(5, 2)
     config = {"variant": "turbo", "lr": 0.1, "epochs": 1, "repeats": 1, "eval_every": 1, "case_id": "c"}
     assert "unknown variant 'turbo' (expected layers or fused)" in fails(any_port, task, config, data, workers=shared)
+
+
+def test_r_counts_its_collectors_part_of_each_step(pool, tmp_path):
+    """R returns, as Julia does (docs/interchange.md), each bench round's and each training step's time taken by
+    its garbage collector (gc.time, kept by R in whole milliseconds). At hidden 800 its collector runs in every
+    few steps of the layered code (each allocates several W1-sized matrices): its time is counted, and within
+    the steps' time (a millisecond of rounding allowed)."""
+    require_lang("r")
+    write_arrays(tmp_path / "case", bench_inputs(800, 100))
+    pool.request("r", "bench_begin", {"case_id": "c", "lr": 0.1}, input_dir=tmp_path / "case", timeout=120)
+    rounds = [pool.request("r", "bench_round", {"case_id": "c", "warmup": 1, "inner": 5, "verify": 0},
+                           timeout=120).arrays for _ in range(6)]
+    gc, step = (np.array([float(r[k]) for r in rounds]) for k in ("gc_time", "step_time"))
+    assert np.all((gc >= 0) & (gc <= step + 1e-3 / 5)) and gc.sum() > 0, (gc, step)
+    write_arrays(tmp_path / "train", check.train_parity_inputs(0, iters=10))
+    pool.request("r", "train_begin", {"lr": 0.1}, input_dir=tmp_path / "train", timeout=120)
+    got = pool.request("r", "train_steps", {"first": 0, "steps": 10, "evaluate": 0}, timeout=120).arrays
+    assert got["gc_times"].shape == (10,) and np.all((got["gc_times"] >= 0) & (got["gc_times"] <= got["step_times"]
+                                                                               + 1e-3))

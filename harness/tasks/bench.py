@@ -62,7 +62,7 @@ def bench_requests(ctx: RunContext, cases: dict[str, dict], checked: dict[str, d
         if verifying:
             checked[case][who] = got
         measured = {"step_time": float(got["step_time"]), "blas_time": float(got["blas_time"])}
-        if "gc_time" in got:  # the garbage collector's part of the step, where the language counts it (Julia)
+        if "gc_time" in got:  # the garbage collector's part of the step, where the language counts it (Julia, R)
             measured["gc_time"] = float(got["gc_time"])
         return measured
 

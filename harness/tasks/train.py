@@ -30,7 +30,7 @@ def train_chunks(iters: int, chunk: int, eval_every: int) -> list[tuple[int, int
     return out
 
 
-COUNTERS = ("gc_times", "page_faults", "alloc_bytes")  # per step, where the language counts them (Julia)
+COUNTERS = ("gc_times", "page_faults", "alloc_bytes")  # per step, where the language counts them (Julia; R its GC)
 PER_STEP = {  # what train_end returns of a few untimed steps, where the language counts it: the estimate it makes
     "step_peak_bytes": ("step_peak_bytes_estimate", "the most memory a step holds at once beyond what it held "
                                                     "before, by the language (Python's tracemalloc)"),
@@ -40,8 +40,8 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     """The book's training run, every language in step, chunk by chunk: each round every language runs the same
     chunk of steps (its network kept in its worker), in a shuffled order. The run is handed to new worker
     processes (train_generations of them) on the way: the old one returns the parameters, the new one continues.
-    Every step's time is kept, with the worker process that made it and, where the language counts it (Julia), the
-    part its garbage collector took."""
+    Every step's time is kept, with the worker process that made it and, where the language counts it (Julia, R),
+    the part its garbage collector took."""
     s = ctx.settings
     folder = ctx.run_dir / "inputs" / "train"
     params = seeded.net_params(ctx.seed, s.hidden)
@@ -87,7 +87,7 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         walls[who] += res.wall
         mine = got[who]
         mine["worker"].append(np.full(steps, ctx.workers.serial(lang)))
-        for k in COUNTERS:  # where the language counts them (Julia)
+        for k in COUNTERS:  # where the language counts them
             mine[k].append(res.arrays.get(k, np.full(steps, np.nan)))
         for k in ("loss", "step_times", "train_acc", "test_acc"):
             if k in res.arrays:
