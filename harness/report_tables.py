@@ -113,6 +113,11 @@ def source_section(df: pd.DataFrame, langs: list[str]) -> list[str]:
 PER_STEP = {"alloc_bytes_estimate": "allocated", "step_peak_bytes_estimate": "at peak"}  # what a language counts
 
 
+def size(n: float) -> str:
+    """Bytes as a reader takes them in: "224 bytes", "1235 KiB"."""
+    return f"{n:.0f} bytes" if n < 1024 else f"{n / 1024:.0f} KiB"
+
+
 def memory_rows(df: pd.DataFrame, langs: list[str]) -> list[tuple[str, dict[str, float], list[str]]]:
     """Per language: the peak memory (MB) of its workers per task, and per variant what a training step takes of
     memory, where the language counts it: the bytes it allocates (Julia, R), or the most it holds at once beyond
@@ -125,7 +130,7 @@ def memory_rows(df: pd.DataFrame, langs: list[str]) -> list[tuple[str, dict[str,
         for v in ("layers", "fused"):
             got = [(estimate(df, lang, "train", case.iloc[0] if len(case) else "", m, v).value, what)
                    for m, what in PER_STEP.items()]
-            per_step.append(next((f"{b / 1024:.0f} KiB {what}" for b, what in got if np.isfinite(b)), "–"))
+            per_step.append(next((f"{size(b)} {what}" for b, what in got if np.isfinite(b)), "–"))
         if len(peaks) or per_step != ["–", "–"]:
             out.append((lang, dict(zip(peaks.task, peaks.value.astype(float))), per_step))
     return out

@@ -13,6 +13,7 @@ from harness.parity import GRAD_TOL, NUMERICAL_TOL, RUN_TRAIN_TOL
 from harness.plots import BOTH_VARIANTS, PLOTS, draw_all
 from harness.progress import Progress
 from harness.readout import load_run, run_settings
+from harness.report_tables import size
 from harness.results import SETTINGS_TASK, ResultsFile, Row, series
 from harness.rounds import Rounds, round_rows
 from harness.settings import Participant
@@ -388,6 +389,7 @@ def test_memory_peak_per_worker_and_allocations_where_counted_are_in_the_report_
     report = (run_dir / "report.md").read_text()
     section = report[report.index("## Memory"):]
     assert "| julia | 110 | 200 KiB allocated / 2 KiB allocated |" in section
+    assert size(224) == "224 bytes" and size(1264640) == "1235 KiB"  # Julia's fused step allocates 224 bytes
     assert "| python | 100 | 347 KiB at peak / 41 KiB at peak |" in section
     assert "| octave | 120 | not counted |" in section
     assert "Base.gc_bytes" in section and "tracemalloc" in section and "Octave and Scilab have no" in section
