@@ -157,17 +157,17 @@ def task_train_steps(config, inputs, state: dict) -> tuple[dict, dict]:
     return out, state
 
 
-PEAK_STEPS = 5  # steps measured by step_peak_bytes at the end of a held run (after one to warm up)
+MEMORY_STEPS = 5  # steps measured by step_peak_bytes at the end of a held run (after one to warm up)
 
 
 def task_train_end(config, inputs, state: dict) -> tuple[dict, dict]:
-    """The trained parameters, and step_peak_bytes of PEAK_STEPS steps run on a copy of the network (the memory a
+    """The trained parameters, and step_peak_bytes of MEMORY_STEPS steps run on a copy of the network (the memory a
     step needs beyond what it holds; untimed); the held training run is dropped."""
     s = held_run(state, config, "train_end")
     del state["train_" + variant_of(config)]
     params = dict(s["net"].params)
     copy = new_net(variant_of(config), {k: v.copy() for k, v in params.items()})
-    peaks = step_peak_bytes(copy, s["x_train"], s["t_train"], s["batches"][:PEAK_STEPS + 1], s["lr"])
+    peaks = step_peak_bytes(copy, s["x_train"], s["t_train"], s["batches"][:MEMORY_STEPS + 1], s["lr"])
     return {**params, "step_peak_bytes": peaks}, state
 
 

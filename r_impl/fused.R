@@ -6,9 +6,10 @@
 # transposes), labels are 1-based. No layer objects: whole-matrix expressions, crossprod/tcrossprod where they
 # save a transpose, the one-hot left implicit (the labels index the scores), the softmax's exp serving both the
 # loss and dy, sums as products with a vector of ones (BLAS; rowSums and colSums cost several times more here),
-# the ReLU as a product with its mask, kept for the backward pass. R has no in-place arithmetic that a user can ask for; it reuses a temporary's memory itself when
-# nothing else refers to it, so the fewest operations is the fewest new arrays: no array here is copied behind
-# the code's back (each intermediate is used once, or only read).
+# the ReLU as a product with its mask, kept for the backward pass. R has no in-place arithmetic that a user can
+# ask for; it reuses a temporary's memory itself when nothing else refers to it, so the fewest operations is the
+# fewest new arrays: no array here is copied behind the code's back (each intermediate is used once, or only
+# read).
 
 # The parameters, in the environment a layered net would share (two_layer_net.R's new_params), updated by
 # fused_step.

@@ -158,16 +158,17 @@ task_train_steps <- function(config, inputs, state) {
   done(out, state)
 }
 
-PEAK_STEPS <- 5 # steps measured by step_alloc_bytes at the end of a held run (after one to warm up)
+MEMORY_STEPS <- 5 # steps measured by step_alloc_bytes at the end of a held run (after one to warm up)
 
-# The trained parameters, and step_alloc_bytes of PEAK_STEPS steps run on a copy of the network (the bytes a step
+# The trained parameters, and step_alloc_bytes of MEMORY_STEPS steps run on a copy of the network (the bytes a step
 # allocates; untimed); the held training run is dropped.
 task_train_end <- function(config, inputs, state) {
   s <- held_run(state, config, "train_end")
   state[[paste0("train_", variant_of(config))]] <- NULL
   params <- param_values(s$params)
   copy <- new_net(variant_of(config), new_params(params))
-  allocated <- step_alloc_bytes(copy, s$x_train, s$t_train, s$batches[, seq_len(min(PEAK_STEPS + 1, ncol(s$batches))), drop = FALSE], s$lr)
+  measured <- seq_len(min(MEMORY_STEPS + 1, ncol(s$batches)))
+  allocated <- step_alloc_bytes(copy, s$x_train, s$t_train, s$batches[, measured, drop = FALSE], s$lr)
   done(c(params, list(step_alloc_bytes = allocated)), state)
 }
 

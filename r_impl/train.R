@@ -1,7 +1,8 @@
 # Plain SGD over a given mini-batch index sequence, so that every language replays the same one
 # (python_impl/train.py): the step, the one training driver (train_steps: a chunk of steps, each timed) and the
 # accuracy. A whole run is made of chunks by the tasks (tasks.R: train_begin, train_steps, train_end), for a
-# one-shot request as for a worker; and the bytes a step allocates (step_alloc_bytes, untimed). A network is a TwoLayerNet (two_layer_net.R) or a FusedNet (fused.R).
+# one-shot request as for a worker; and the bytes a step allocates (step_alloc_bytes, untimed). A network is a
+# TwoLayerNet (two_layer_net.R) or a FusedNet (fused.R).
 
 # One training step of the layered net: backprop, then params -= lr * grad for W1, b1, W2, b2 (after the whole
 # gradient). Returns the batch loss before the update.

@@ -134,6 +134,6 @@ def test_a_steps_peak_memory_is_measured_on_a_copy_and_sees_numpys_temporaries()
         out, state = tasks.task_train_end({"variant": variant}, {}, state)
         assert all(np.array_equal(out[k], before[k]) for k in before)  # the copy took the steps
         peaks[variant] = out["step_peak_bytes"]
-        assert peaks[variant].shape == (tasks.PEAK_STEPS,) and np.ptp(peaks[variant]) <= 0.01 * peaks[variant].max()
+        assert peaks[variant].shape == (tasks.MEMORY_STEPS,) and np.ptp(peaks[variant]) <= 0.01 * peaks[variant].max()
     assert peaks["layers"].min() >= 784 * 50 * 8
     assert peaks["fused"].max() < peaks["layers"].min() / 4
