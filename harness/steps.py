@@ -46,8 +46,9 @@ class StepTimes:
     def estimate(self, kind: str) -> Estimate:
         keep = self.kept()
         typical = float(np.median(self.times[keep])) if keep.any() else float("nan")
+        timed = kind in ("typical", "amortized")  # the outliers are the steps' times: counted once, with them
         return over_generations(list(self.per_generation(kind).values()), int(keep.sum()),
-                                outlier_count(self.times[keep], typical), log=kind not in ("gc", "faults", "allocs"))
+                                outlier_count(self.times[keep], typical) if timed else 0, log=timed)
 
 
 STEP_KINDS = {"amortized": "step_time", "typical": "step_time_typical"}
