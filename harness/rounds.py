@@ -89,6 +89,11 @@ class Rounds:
         worker processes; where the language counted its garbage collector's part, that part's mean added
         (stats.quiet_with_gc)."""
         vals = self.values.get(who, {}).get(q, {})
+        if q in self.gc.values():  # a collector's time is the program's own: its mean per round, every round
+            by_gen: dict[int, list[float]] = {}
+            for r, v in vals.items():
+                by_gen.setdefault(self.workers[who][r], []).append(v)
+            return {w: float(np.mean(v)) for w, v in by_gen.items()}
         gcs = self.values.get(who, {}).get(self.gc.get(q, ""), {})
         if not gcs:
             return generation_values(*self._series(who, q))
@@ -99,6 +104,8 @@ class Rounds:
 
     def estimate(self, who: Participant, q: str) -> Estimate:
         vals, gens = self._series(who, q)
+        if q in self.gc.values():  # the mean over generations (a collector may take nothing in some)
+            return over_generations(list(self.per_generation(who, q).values()), len(vals), log=False)
         if not self.values.get(who, {}).get(self.gc.get(q, "")):
             return estimate(vals, gens)
         return over_generations(list(self.per_generation(who, q).values()), len(vals),
@@ -186,7 +193,7 @@ def round_rows(task: str, case: str, rounds: Rounds, quantities: dict[str, str],
                 continue
             rows += [Row(lang, task, case, metric, r, v, unit, variant=variant) for r, v in sorted(vals.items())]
             rows += estimate_rows(who, task, case, f"{name}_estimate", rounds.estimate(who, metric), unit)
-            if not who.is_reference and who.reference in rounds.values:
+            if not who.is_reference and who.reference in rounds.values and metric not in rounds.gc.values():
                 rows += estimate_rows(who, task, case, f"{name}_ratio", rounds.ratio(who, metric), "")
             fused = Participant(lang, "fused")
             if metric in costs and variant == "layers" and fused in rounds.values:

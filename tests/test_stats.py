@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.rounds import Rounds
+from harness.rounds import Rounds, round_rows
 from harness.runners.base import Found, Runner
 from harness.settings import Participant
 from harness.stats import estimate, over_generations, quiet, ratio, t95
@@ -215,3 +215,22 @@ def test_the_summed_training_ratio_leaves_out_each_workers_warm_up_steps_as_the_
     df = pd.DataFrame(rows, columns=["lang", "variant", "task", "case", "metric", "index", "value"])
     kept = 40 - WARMUP_STEPS
     assert summed_ratio(df, "julia", "layers", "train", "c", "step_time") == pytest.approx((kept + 2) / kept)
+
+
+def test_a_counted_collectors_time_in_rounds_is_its_mean_and_stays_in_the_blocks_cost():
+    """A bench case whose language counts its collector (Julia, R): a collection of 4 ms in one round of four, in
+    every worker process. The collector's estimate is its mean per round, 1 ms (not the low end of its rounds,
+    which is 0), over the processes arithmetically; the block's cost is its quiet time outside the collector plus
+    that mean; and no ratio of collector times to Python's, which has none, is written."""
+    r = Rounds(gc={"step_time": "gc_time"})
+    julia, python = Participant("julia", "layers"), Participant("python", "layers")
+    for n in range(24):
+        gc = 4e-3 if n % 4 == 3 else 0.0
+        r.add(julia, n, 0, n // 4, {"step_time": 10e-3 + gc, "gc_time": gc})
+        r.add(python, n, 1, n // 4, {"step_time": 10e-3})
+    gc = r.estimate(julia, "gc_time")
+    assert gc.value == pytest.approx(1e-3) and gc.low == pytest.approx(1e-3) and gc.generations == 6
+    assert r.estimate(julia, "step_time").value == pytest.approx(11e-3)
+    assert r.ratio(julia, "step_time").value == pytest.approx(1.1)
+    metrics = {row.metric for row in round_rows("bench", "c", r, {"step_time": "step_time", "gc_time": "gc_time"})}
+    assert "gc_time_estimate" in metrics and "gc_time_ratio" not in metrics and "step_time_ratio" in metrics
