@@ -70,8 +70,11 @@ class Worker:
 
     def _pump(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
+        try:
+            for line in self.proc.stdout:
+                self.lines.put(line.rstrip("\n"))
+        except (OSError, ValueError):  # kill() closed the stream while this thread still read from it
+            pass
         self.lines.put(None)
 
     def alive(self) -> bool:
