@@ -22,7 +22,8 @@ end
 
 """The step's six matrix products alone, with the step's shapes, each into a new result as the layered step makes
 them (the same definition in every port, docs/porting.md): forward x·W1, h·W2; backward dy·W2ᵀ, hᵀ·dy, dh·W1ᵀ, xᵀ·dh
-(Python's names; here transposed). Returns seconds per set of six, and the products (named as Python's)."""
+(Python's names; here transposed). Returns seconds per set of six, the GC's part of it, and the products (named as
+Python's)."""
 function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float64}, warmup::Int, inner::Int)
     h = W1 * x
     dy = W2 * h
@@ -31,13 +32,15 @@ function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float
     for _ in 1:warmup
         products()
     end
+    gc_start = Base.gc_time_ns()
     start = time_ns()
     for _ in 1:inner
         products()
     end
     time = seconds(start) / inner
+    gc_time = (Base.gc_time_ns() - gc_start) / 1e9 / inner
     p = products()
-    return time, (p_xW1=p[1], p_hW2=p[2], p_dyW2t=p[3], p_htdy=p[4], p_dhW1t=p[5], p_xtdh=p[6])
+    return time, gc_time, (p_xW1=p[1], p_hW2=p[2], p_dyW2t=p[3], p_htdy=p[4], p_dhW1t=p[5], p_xtdh=p[6])
 end
 
 

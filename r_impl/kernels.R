@@ -21,7 +21,8 @@ time_steps <- function(net, x, t, lr, warmup, inner) {
 # The step's six matrix products alone, with the step's shapes, each into a new result as the layered step makes
 # them (the same definition in every port, docs/porting.md): forward x.W1, h.W2; backward dy.W2^T, h^T.dy,
 # dh.W1^T, x^T.dh (Python's names; here transposed, with crossprod and tcrossprod handing the transposes to
-# BLAS). Returns list(time = seconds per set of six, products = the six, named as Python's).
+# BLAS). Returns list(time = seconds per set of six, gc = the collector's part of it, products = the six, named
+# as Python's).
 time_products <- function(W1, W2, x, warmup, inner) {
   h <- W1 %*% x
   dy <- W2 %*% h
@@ -29,10 +30,11 @@ time_products <- function(W1, W2, x, warmup, inner) {
   products <- function() list(p_xW1 = W1 %*% x, p_hW2 = W2 %*% h, p_dyW2t = crossprod(W2, dy),
                               p_htdy = tcrossprod(dy, h), p_dhW1t = crossprod(W1, dh), p_xtdh = tcrossprod(dh, x))
   for (i in seq_len(warmup)) products()
+  gc_start <- gc_seconds()
   start <- Sys.time()
   for (i in seq_len(inner)) products()
   time <- (as.double(Sys.time()) - as.double(start)) / inner
-  list(time = time, products = products())
+  list(time = time, gc = (gc_seconds() - gc_start) / inner, products = products())
 }
 
 # A whole run (the perceptron's training, `run()`) timed once, the first call, then `repeats` times more:

@@ -196,8 +196,9 @@ task_bench_begin <- function(config, inputs, state) {
 }
 
 # One round of the held case `case_id`: from its parameters, in its variant, `warmup` untimed steps then `inner`
-# timed steps (step_time, per step); then the step's six matrix products alone (time_products). With `verify` 1,
-# also what they computed: the parameters after warmup + inner steps, and the six products.
+# timed steps (step_time, per step); then the step's six matrix products alone (time_products); each with the
+# collector's part (gc_time, blas_gc_time). With `verify` 1, also what they computed: the parameters after
+# warmup + inner steps, and the six products.
 task_bench_round <- function(config, inputs, state) {
   case <- setting(config, "case_id")
   s <- state$bench[[case]]
@@ -209,7 +210,8 @@ task_bench_round <- function(config, inputs, state) {
   net <- new_net(s$variant, params)
   steps <- time_steps(net, s$x, s$t, s$lr, warmup, inner)
   floor <- time_products(s$params$W1, s$params$W2, s$x, warmup, inner)
-  out <- list(step_time = scalar(steps$time), gc_time = scalar(steps$gc), blas_time = scalar(floor$time))
+  out <- list(step_time = scalar(steps$time), gc_time = scalar(steps$gc), blas_time = scalar(floor$time),
+              blas_gc_time = scalar(floor$gc))
   if (flag(config, "verify")) out <- c(out, param_values(params), floor$products)
   done(out, state)
 }

@@ -49,7 +49,7 @@ def bench_inputs(hidden: int, batch: int, seed: int = 0) -> dict[str, np.ndarray
 
 
 # What a port may return beside the reference's results, where its language counts it (docs/interchange.md)
-COUNTERS = {"gc_time", "gc_times", "page_faults", "alloc_bytes", "step_peak_bytes", "step_alloc_bytes"}
+COUNTERS = {"gc_time", "blas_gc_time", "gc_times", "page_faults", "alloc_bytes", "step_peak_bytes", "step_alloc_bytes"}
 
 
 def same_names(got: dict, ref: dict) -> bool:

@@ -77,6 +77,7 @@ def test_julia_counts_its_collectors_time_and_its_page_faults(pool, tmp_path):
                  timeout=120)
     got = pool.request(LANG, "bench_round", {"case_id": "c", "warmup": 1, "inner": 3, "verify": 0}, timeout=120).arrays
     assert 0 <= float(got["gc_time"]) <= float(got["step_time"])
+    assert 0 <= float(got["blas_gc_time"]) <= float(got["blas_time"])
     with pytest.raises(PortError, match="holds variant fused"):
         pool.request(LANG, "bench_round", {"case_id": "c", "warmup": 0, "inner": 1, "verify": 0, "variant": "layers"},
                      timeout=60)

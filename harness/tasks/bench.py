@@ -12,6 +12,10 @@ from ..settings import Participant, Settings
 from ..stats import flops_per_step
 from .context import RunContext, inner_steps, step_estimate, time_limit
 
+# A quantity -> its part taken by the language's garbage collector, where the language counts it (Julia, R): the
+# step's and the BLAS floor's (whose six products allocate their results), each kept in its cost (rounds.Rounds).
+GC = {"step_time": "gc_time", "blas_time": "blas_gc_time"}
+
 
 def scaling_cases(s: Settings) -> list[tuple[int, int]]:
     cases = [(h, s.batch) for h in s.scaling_hidden] + [(s.hidden, n) for n in s.scaling_batch if n != s.batch]
@@ -61,10 +65,8 @@ def bench_requests(ctx: RunContext, cases: dict[str, dict], checked: dict[str, d
         need(who, "bench_round", got, {"step_time": (), "blas_time": (), **(c["shapes"] if verifying else {})})
         if verifying:
             checked[case][who] = got
-        measured = {"step_time": float(got["step_time"]), "blas_time": float(got["blas_time"])}
-        if "gc_time" in got:  # the garbage collector's part of the step, where the language counts it (Julia, R)
-            measured["gc_time"] = float(got["gc_time"])
-        return measured
+        # the garbage collector's part of the step and of the floor, where the language counts it (Julia, R)
+        return {k: float(got[k]) for k in ("step_time", "blas_time", *GC.values()) if k in got}
 
     return setup, block
 
@@ -80,9 +82,9 @@ def task_bench(ctx: RunContext, out: Outcome) -> None:
     rounds = run_rounds(ctx, "bench", out, list(cases), block, rounds=s.bench_rounds,
                         per_worker=s.per_worker(s.bench_rounds), setup=setup)
     for case, c in cases.items():
-        rounds[case].gc = {"step_time": "gc_time"}  # Julia's collector's part of the step stays in its cost
-        out.rows += round_rows("bench", case, rounds[case], {"step_time": "step_time", "blas_time": "blas_time",
-                                                             "gc_time": "gc_time"}, costs=("step_time",))
+        rounds[case].gc = GC  # a collector's part of the step and of the floor stays in their costs
+        out.rows += round_rows("bench", case, rounds[case], {q: q for q in ("step_time", "blas_time", *GC.values())},
+                               costs=("step_time",))
         out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, "",
                             f"{s.generations} worker processes"))
         out.rows.append(Row("all", "bench", case, "steps", "", c["warmup"] + c["inner"], "",

@@ -12,7 +12,7 @@ from ..runners.julia import JuliaRunner, cpu_target
 from ..settings import Participant
 from ..stats import ratio
 from ..workers import Workers
-from .bench import bench_cases, bench_requests
+from .bench import GC, bench_cases, bench_requests
 from .context import RunContext
 
 NATIVE = "julia-native"  # the participant started without -C: Julia's own choice (generic where it does not know
@@ -49,7 +49,7 @@ def task_target(ctx: RunContext, out: Outcome) -> None:
                             setup=setup)[case]
     finally:
         workers.close()
-    rounds.gc = {"step_time": "gc_time"}
+    rounds.gc = GC
     for variant in s.variants:
         tuned, native = (Participant(lang, variant) for lang in ("julia", NATIVE))
         for who, name in ((tuned, target), (native, "native")):
