@@ -117,6 +117,12 @@ class Rounds:
         return ratio(self.per_generation(who, q), self.per_generation(who.reference, q),
                      len(self.values.get(who, {}).get(q, {})))
 
+    def over(self, who: Participant, q: str, base: str) -> Estimate:
+        """The participant's quantity q over its own quantity `base` (a step over its BLAS floor), both measured in
+        the same rounds by the same worker: the geometric mean of the generations' ratios."""
+        return ratio(self.per_generation(who, q), self.per_generation(who, base),
+                     len(self.values.get(who, {}).get(q, {})))
+
     def difference(self, who: Participant, base: Participant, q: str, relative: bool = False) -> Estimate:
         """base - who (relative: divided by base), paired by generation: the cost of base over who."""
         return difference(self.per_generation(base, q), self.per_generation(who, q), relative,

@@ -234,3 +234,19 @@ def test_a_counted_collectors_time_in_rounds_is_its_mean_and_stays_in_the_blocks
     assert r.ratio(julia, "step_time").value == pytest.approx(1.1)
     metrics = {row.metric for row in round_rows("bench", "c", r, {"step_time": "step_time", "gc_time": "gc_time"})}
     assert "gc_time_estimate" in metrics and "gc_time_ratio" not in metrics and "step_time_ratio" in metrics
+
+
+def test_a_step_over_its_own_floor_is_paired_within_each_worker_process():
+    """A step's ratio to its BLAS floor (Rounds.over) is taken within each worker process, from the same rounds: six
+    processes each slowed by their own factor (up to 1.5x) slow the step and its floor alike, and the ratio stays
+    1.2 with a zero-width interval; the collector's mean is counted in both (here 1 ms of the floor's 10 in every
+    round)."""
+    r = Rounds(gc={"step_time": "gc_time", "blas_time": "blas_gc_time"})
+    julia = Participant("julia", "fused")
+    for n in range(24):
+        slow = 1 + (n // 4) / 10
+        r.add(julia, n, 0, n // 4, {"step_time": 12e-3 * slow, "gc_time": 0.0,
+                                    "blas_time": 10e-3 * slow, "blas_gc_time": 1e-3 * slow})
+    over = r.over(julia, "step_time", "blas_time")
+    assert over.value == pytest.approx(1.2) and over.low == pytest.approx(1.2) and over.high == pytest.approx(1.2)
+    assert over.generations == 6

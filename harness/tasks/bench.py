@@ -7,7 +7,7 @@ from .. import inputs as seeded
 from ..interchange import write_arrays
 from ..parity import GRAD_TOL, need, verify
 from ..results import Row
-from ..rounds import Outcome, round_rows, run_rounds
+from ..rounds import Outcome, estimate_rows, round_rows, run_rounds
 from ..settings import Participant, Settings
 from ..stats import flops_per_step
 from .context import RunContext, inner_steps, step_estimate, time_limit
@@ -85,6 +85,10 @@ def task_bench(ctx: RunContext, out: Outcome) -> None:
         rounds[case].gc = GC  # a collector's part of the step and of the floor stays in their costs
         out.rows += round_rows("bench", case, rounds[case], {q: q for q in ("step_time", "blas_time", *GC.values())},
                                costs=("step_time",))
+        for who in rounds[case].values:  # how far above its own six products each step is, with its intervals
+            out.rows += estimate_rows(who, "bench", case, "step_over_floor",
+                                      rounds[case].over(who, "step_time", "blas_time"), "",
+                                      "the step over its BLAS floor, paired by worker generation")
         out.rows.append(Row("all", "bench", case, "rounds", "", rounds[case].count, "",
                             f"{s.generations} worker processes"))
         out.rows.append(Row("all", "bench", case, "steps", "", c["warmup"] + c["inner"], "",
