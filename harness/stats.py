@@ -150,6 +150,24 @@ def ratio(mine: dict[int, float], ref: dict[int, float], rounds: int = 0) -> Est
     return over_generations(paired(mine, ref, lambda a, b: a / b), rounds)
 
 
+def ratio_of_means(mine: dict[int, float], ref: dict[int, float], rounds: int = 0) -> Estimate:
+    """A language's mean over the generations over the reference's, from the generations both measured: with
+    generations of equal length, the ratio of their summed times, in which a slow generation weighs by its time
+    (the geometric mean of per-generation ratios weighs it less). Its intervals by the delta method over the
+    generations, on the logarithm as the other ratios' (so that they stay positive): R·exp(±t·s/(√G·mean(mine)))
+    and R·exp(±t·s·√(2/G)/mean(mine)), s the standard deviation of mine − R·ref."""
+    g = [k for k in sorted(mine) if k in ref and np.isfinite(mine[k]) and np.isfinite(ref[k]) and ref[k] > 0]
+    a, b = np.array([mine[k] for k in g]), np.array([ref[k] for k in g])
+    if not g:
+        return Estimate(float("nan"), float("nan"), float("nan"), rounds)
+    r = float(a.mean() / b.mean())
+    if len(g) < 2:
+        return Estimate(r, float("nan"), float("nan"), rounds, generations=len(g))
+    spread = t95(len(g) - 1) * float((a - r * b).std(ddof=1)) / float(a.mean())
+    ci, pi = spread / np.sqrt(len(g)), spread * np.sqrt(2.0 / len(g))
+    return Estimate(r, r * np.exp(-ci), r * np.exp(ci), rounds, 0, r * np.exp(-pi), r * np.exp(pi), len(g))
+
+
 def difference(lay: dict[int, float], fused: dict[int, float], relative: bool = False, rounds: int = 0) -> Estimate:
     """Layered minus fused (relative: divided by layered) from per-generation values, paired by generation: the
     cost of the abstraction, its arithmetic mean over generations with its intervals."""

@@ -10,7 +10,7 @@ import numpy as np
 from .results import Row
 from .rounds import estimate_rows
 from .settings import WARMUP_STEPS, Participant
-from .stats import Estimate, difference, outlier_count, over_generations, quiet, ratio
+from .stats import Estimate, difference, outlier_count, over_generations, quiet, ratio, ratio_of_means
 
 
 @dataclass
@@ -51,6 +51,14 @@ class StepTimes:
                                 outlier_count(self.times[keep], typical) if timed else 0, log=timed)
 
 
+    def ratio(self, ref: "StepTimes", kind: str) -> Estimate:
+        """The ratio to the reference's steps, paired by worker generation: for the amortized step the ratio of the
+        summed times (stats.ratio_of_means: what the whole run costs, every slow worker weighed by its time), for
+        the typical step the geometric mean of the generations' ratios."""
+        of = ratio_of_means if kind == "amortized" else ratio
+        return of(self.per_generation(kind), ref.per_generation(kind), int(self.kept().sum()))
+
+
 STEP_KINDS = {"amortized": "step_time", "typical": "step_time_typical"}
 
 
@@ -65,9 +73,7 @@ def step_rows(task: str, case: str, timing: dict[Participant, StepTimes]) -> lis
         for kind, name in STEP_KINDS.items():
             rows += estimate_rows(who, task, case, f"{name}_estimate", st.estimate(kind), "s")
             if ref is not None and not who.is_reference:
-                rows += estimate_rows(who, task, case, f"{name}_ratio",
-                                      ratio(st.per_generation(kind), ref.per_generation(kind), int(st.kept().sum())),
-                                      "")
+                rows += estimate_rows(who, task, case, f"{name}_ratio", st.ratio(ref, kind), "")
         if np.isfinite(st.gc).any():
             rows += estimate_rows(who, task, case, "gc_time_estimate", st.estimate("gc"), "s",
                                   "the garbage collector's time per step, counted by the language")

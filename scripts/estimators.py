@@ -155,11 +155,9 @@ def harness_estimates(df: pd.DataFrame) -> dict[str, object]:
             t = raw(df, lang, variant, "train", case, "step_time")
             steps[(lang, variant)] = StepTimes(t, np.full(t.size, np.nan), step_generations(df, lang, variant, case,
                                                                                                t.size))
-        from harness.stats import ratio
         for (lang, variant), st in steps.items():
             if lang != "python" and ("python", variant) in steps:
-                out[f"train {lang} {variant}"] = ratio(st.per_generation("amortized"),
-                                                       steps[("python", variant)].per_generation("amortized"))
+                out[f"train {lang} {variant}"] = st.ratio(steps[("python", variant)], "amortized")
     for case in df.loc[(df.task == "bench") & (df.metric == "step_time"), "case"].unique():
         rounds = Rounds(gc={"step_time": "gc_time"})
         for lang, variant in participants(df, "bench", "step_time"):

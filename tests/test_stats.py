@@ -250,3 +250,23 @@ def test_a_step_over_its_own_floor_is_paired_within_each_worker_process():
     over = r.over(julia, "step_time", "blas_time")
     assert over.value == pytest.approx(1.2) and over.low == pytest.approx(1.2) and over.high == pytest.approx(1.2)
     assert over.generations == 6
+
+
+def test_the_amortized_training_ratio_is_the_ratio_of_the_summed_times():
+    """The training run's headline ratio (StepTimes.ratio, amortized) weighs each worker process by its time, as the
+    summed times do: one worker of six at twice the others' time makes the language's run 7/6 as long, and the
+    ratio is 7/6 of the steady one, not the geometric mean of the workers' ratios (2^(1/6) = 1.12); its intervals
+    contain it, stay positive, and the prediction interval is √2 wider (on the logarithm) than the confidence
+    interval. The typical step's ratio stays the geometric mean."""
+    workers = np.repeat(np.arange(6), 100)
+    ref = StepTimes(np.full(600, 1e-3), np.full(600, np.nan), workers)
+    times = np.where(workers == 2, 3e-3, 1.5e-3)
+    mine = StepTimes(times, np.full(600, np.nan), workers)
+    amortized = mine.ratio(ref, "amortized")
+    assert amortized.value == pytest.approx(1.5 * 7 / 6)
+    assert 0 < amortized.pred_low < amortized.low < amortized.value < amortized.high < amortized.pred_high
+    assert np.log(amortized.pred_high / amortized.value) == pytest.approx(np.sqrt(2) * np.log(amortized.high /
+                                                                                              amortized.value))
+    assert mine.ratio(ref, "typical").value == pytest.approx(1.5 * 2 ** (1 / 6))
+    steady = StepTimes(np.full(600, 1.5e-3), np.full(600, np.nan), workers).ratio(ref, "amortized")
+    assert steady.value == pytest.approx(1.5) and steady.high - steady.low == pytest.approx(0, abs=1e-12)
