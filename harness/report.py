@@ -121,7 +121,8 @@ def setup_section(df: pd.DataFrame, env: dict, settings: dict, langs: list[str])
               "its rounds, plus the garbage-collector time Julia and R count), a training step's amortized and typical "
               "cost. The estimate is the geometric mean over the processes, with its 95% confidence interval "
               "(Student's t over the processes) in brackets; a ratio to Python is taken process by process (paired "
-              "by generation). Start-up and the first call are measured on fresh processes."
+              "by generation; the amortized training step's as the ratio of the summed times). Start-up and the first "
+              "call are measured on fresh processes."
               + (f" Every worker was pinned to CPU {', '.join(map(str, pinned))}." if pinned else ""),
               "- The machine's DGEMM rate (NumPy, 2000×2000, same thread count): "
               f"**{fmt(one(df, 'machine', 'dgemm', 'gflops'))} GFLOP/s**."]
@@ -197,7 +198,8 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               "training run, which six worker processes take over one after the other. *Training step* is the "
               "amortized step, the headline: the mean of each process's steps (what they cost in all, divided by "
               f"their number; each process's first {WARMUP_STEPS} steps left out), the geometric mean over the "
-              "processes, and its ratio to Python's per process. *Typical step*: one step's quiet cost (the 10th "
+              "processes, and its ratio to Python's: the ratio of the summed times, the processes' means over "
+              "Python's, so that a slow process weighs by its time. *Typical step*: one step's quiet cost (the 10th "
               "percentile of each process's steps). *Pauses*: the difference, and of it what the collector took "
               "where the language counts it (Julia, R). The *bench* columns time the same step on one batch in "
               "rounds of many steps each, and, separately, the step's six matrix products alone in that language "
