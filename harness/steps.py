@@ -50,7 +50,6 @@ class StepTimes:
         return over_generations(list(self.per_generation(kind).values()), int(keep.sum()),
                                 outlier_count(self.times[keep], typical) if timed else 0, log=timed)
 
-
     def ratio(self, ref: "StepTimes", kind: str) -> Estimate:
         """The ratio to the reference's steps, paired by worker generation: for the amortized step the ratio of the
         summed times (stats.ratio_of_means: what the whole run costs, every slow worker weighed by its time), for
