@@ -10,6 +10,7 @@ from .results import VARIANTS
 
 GATES = ("AND", "OR", "NAND", "XOR")
 WARMUP_STEPS = 10  # the training run's first steps (compilation, cold caches) are left out of its rounds
+BOOK_STEPS = 10000  # the book's training run: a fresh process's first steps cost once per run of so many steps
 TASK_NAMES = ("startup", "perceptron", "gradcheck", "train", "bench", "cpu_target")
 VARIANT_TASKS = ("perceptron", "train", "bench")  # measured for every variant; the others for the layered code
 MNIST_TASKS = {"startup", "gradcheck", "train", "bench"}  # the tasks whose inputs come from MNIST
@@ -34,6 +35,7 @@ class Settings:
     perceptron_rounds: int = 12
     generations: int = 6  # worker processes each quantity is measured by, one after the other: the unit of replication
     train_generations: int = 6  # worker processes the training run is handed through
+    train_warmup: int = 1000  # steps each training worker runs on a copy of the network before its share of the run
     scaling_hidden: tuple[int, ...] = (50, 100, 200, 400, 800)
     scaling_batch: tuple[int, ...] = (1, 10, 100, 1000)
     gradcheck_batch: int = 3

@@ -9,7 +9,7 @@ import numpy as np
 
 from .results import Row
 from .rounds import estimate_rows
-from .settings import WARMUP_STEPS, Participant
+from .settings import BOOK_STEPS, WARMUP_STEPS, Participant
 from .stats import Estimate, difference, outlier_count, over_generations, quiet, ratio, ratio_of_means
 
 
@@ -22,6 +22,18 @@ class StepTimes:
     workers: np.ndarray
     faults: np.ndarray | None = None  # minor page faults per step, where the language counts them (NaN elsewhere)
     allocs: np.ndarray | None = None  # bytes allocated per step, where the language counts them (NaN elsewhere)
+    warmup: dict[int, np.ndarray] | None = None  # per worker: the times of its untimed-for-the-run first steps
+
+    def first_steps(self) -> dict[int, float]:
+        """Per worker process: what its first steps (the warm-up before its share of the run, without the first
+        WARMUP_STEPS: compilation) cost beyond as many of its usual steps, in seconds: a fresh process's transient
+        (memory the kernel maps afresh until the first collection), which a user's run pays once."""
+        out = {}
+        for w, times in (self.warmup or {}).items():
+            mine = self.times[self.kept() & (self.workers == w)]
+            if times.size > WARMUP_STEPS and mine.size:
+                out[w] = float(times[WARMUP_STEPS:].sum() - (times.size - WARMUP_STEPS) * mine.mean())
+        return out
 
     def kept(self) -> np.ndarray:
         """The steps the estimates use: all but each worker process's first WARMUP_STEPS (compilation and cold
@@ -32,8 +44,11 @@ class StepTimes:
         return keep & np.isfinite(self.times)
 
     def per_generation(self, kind: str) -> dict[int, float]:
-        """Per worker process: the `amortized` step (the mean of its steps: what they cost in all, divided by their
-        number; the headline), the `typical` step (one step's quiet cost) or the `gc` time per step."""
+        """Per worker process: the `amortized` step (the mean of its steps, plus its first steps' extra cost spread
+        over the book's BOOK_STEPS: what a user's run costs per step; the headline), the `typical` step (one step's
+        quiet cost), the `gc` time per step or the `first_steps` extra (seconds, once per process)."""
+        if kind == "first_steps":
+            return self.first_steps()
         keep = self.kept()
         gc = np.where(np.isfinite(self.gc), self.gc, 0.0)
         counted = {"faults": self.faults, "allocs": self.allocs}
@@ -41,7 +56,11 @@ class StepTimes:
         within = {"typical": lambda k: quiet(self.times[k]), "amortized": lambda k: float(self.times[k].mean()),
                   "gc": lambda k: float(gc[k].mean()), "faults": lambda k: float(counted["faults"][k].mean()),
                   "allocs": lambda k: float(counted["allocs"][k].mean())}[kind]
-        return {int(w): within(keep & (self.workers == w)) for w in np.unique(self.workers[keep])}
+        out = {int(w): within(keep & (self.workers == w)) for w in np.unique(self.workers[keep])}
+        if kind == "amortized":
+            extra = self.first_steps()
+            out = {w: v + extra.get(w, 0.0) / BOOK_STEPS for w, v in out.items()}
+        return out
 
     def estimate(self, kind: str) -> Estimate:
         keep = self.kept()
@@ -76,6 +95,10 @@ def step_rows(task: str, case: str, timing: dict[Participant, StepTimes]) -> lis
         if np.isfinite(st.gc).any():
             rows += estimate_rows(who, task, case, "gc_time_estimate", st.estimate("gc"), "s",
                                   "the garbage collector's time per step, counted by the language")
+        if st.first_steps():
+            rows += estimate_rows(who, task, case, "first_steps_estimate", st.estimate("first_steps"), "s",
+                                  "what a fresh process's first steps cost beyond its usual steps, once per process "
+                                  f"(in the amortized step: spread over the book's {BOOK_STEPS} steps)")
         if st.faults is not None and np.isfinite(st.faults).any():
             rows += estimate_rows(who, task, case, "page_faults_estimate", st.estimate("faults"), "",
                                   "minor page faults per step (new memory the kernel maps and zeroes), counted by "

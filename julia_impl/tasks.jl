@@ -164,6 +164,18 @@ function task_train_steps(config, inputs, state)
     return out, state
 end
 
+"""`steps` steps on a copy of the held network, on the run's batches from its first on (from the first
+again past the last), each timed; the held run does not advance. A fresh process's first steps, run
+before its share of the run (docs/measurement.md)."""
+function task_train_warmup(config, inputs, state)
+    s = held_train(state, config)
+    steps = setting(config, "steps", Int)
+    steps >= 1 || throw(TaskError("steps must be at least 1"))
+    warm = s.data.batches[:, mod1.(1:steps, size(s.data.batches, 2))]
+    step_times = Base.invokelatest(train_steps, deepcopy(s.net), s.data.x_train, s.data.t_train, warm, s.lr)[2]
+    return Results("step_times" => step_times), state
+end
+
 "The trained parameters; the held training run (of the config's variant) is dropped."
 function task_train_end(config, inputs, state)
     s = held_train(state, config)
@@ -220,5 +232,6 @@ end
 const TASKS = Dict{String, Function}(
     "noop" => task_noop, "info" => task_info, "grad" => task_grad, "layers" => task_layers,
     "perceptron" => task_perceptron, "train" => task_train, "first_step" => task_first_step,
-    "train_begin" => task_train_begin, "train_steps" => task_train_steps, "train_end" => task_train_end,
+    "train_begin" => task_train_begin, "train_steps" => task_train_steps, "train_warmup" => task_train_warmup,
+    "train_end" => task_train_end,
     "bench_begin" => task_bench_begin, "bench_round" => task_bench_round)

@@ -51,6 +51,8 @@ switch config.task
     [results, state] = tasks.task_train_begin(config, inputs, state);
   case 'train_steps'
     [results, state] = tasks.task_train_steps(config, inputs, state);
+  case 'train_warmup'
+    [results, state] = tasks.task_train_warmup(config, inputs, state);
   case 'train_end'
     [results, state] = tasks.task_train_end(config, inputs, state);
   case 'bench_begin'

@@ -216,6 +216,20 @@ classdef tasks
       end
     end
 
+    function [results, state] = task_train_warmup(config, inputs, state) %#ok<INUSL>
+      % config.steps steps on a copy of the held model, on the run's batches from its first on (from the first
+      % again past the last), each timed; the held run does not advance. A fresh process's first steps, run
+      % before its share of the run (docs/measurement.md).
+      held = tasks.held_training(state, config, 'train_warmup');
+      steps = checks.setting(config, 'steps');
+      if steps < 1
+        error('steps must be at least 1');
+      end
+      warm = held.batches(:, mod(0:steps - 1, size(held.batches, 2)) + 1);
+      [~, step_times] = train_steps(held.model, held.x_train, held.t_train, warm, held.lr, held.step);
+      results = {'step_times', step_times, 1};
+    end
+
     function [results, state] = task_train_end(config, inputs, state) %#ok<INUSL>
       % The trained parameters of the request's variant; that held training run is dropped.
       held = tasks.held_training(state, config, 'train_end');

@@ -157,6 +157,20 @@ def task_train_steps(config, inputs, state: dict) -> tuple[dict, dict]:
     return out, state
 
 
+def task_train_warmup(config, inputs, state: dict) -> tuple[dict, dict]:
+    """`steps` steps on a copy of the held network, on the run's batches from its first on (from the first
+    again past the last), each timed; the held run does not advance. A fresh process's first steps, run
+    before its share of the run (docs/measurement.md)."""
+    s = held_run(state, config, "train_warmup")
+    steps = setting(config, "steps", int)
+    if steps < 1:
+        raise TaskError("steps must be at least 1")
+    copy = new_net(variant_of(config), {k: v.copy() for k, v in s["net"].params.items()})
+    warm = s["batches"][np.arange(steps) % s["batches"].shape[0]]
+    _, step_times = train_steps(copy, s["x_train"], s["t_train"], warm, s["lr"])
+    return {"step_times": step_times}, state
+
+
 MEMORY_STEPS = 5  # steps measured by step_peak_bytes at the end of a held run (after one to warm up)
 
 
@@ -216,5 +230,6 @@ def task_bench_round(config, inputs, state: dict) -> tuple[dict, dict]:
 
 TASKS = {"noop": lambda config, inputs, state: ({}, state), "info": task_info, "grad": task_grad, "layers": task_layers,
          "perceptron": task_perceptron, "train": task_train, "first_step": task_first_step,
-         "train_begin": task_train_begin, "train_steps": task_train_steps, "train_end": task_train_end,
+         "train_begin": task_train_begin, "train_steps": task_train_steps,
+         "train_warmup": task_train_warmup, "train_end": task_train_end,
          "bench_begin": task_bench_begin, "bench_round": task_bench_round}

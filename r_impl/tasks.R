@@ -158,6 +158,19 @@ task_train_steps <- function(config, inputs, state) {
   done(out, state)
 }
 
+# `steps` steps on a copy of the held network, on the run's batches from its first on (from the first
+# again past the last), each timed; the held run does not advance. A fresh process's first steps, run
+# before its share of the run (docs/measurement.md).
+task_train_warmup <- function(config, inputs, state) {
+  s <- held_run(state, config, "train_warmup")
+  steps <- setting(config, "steps", "integer")
+  if (steps < 1) task_error("steps must be at least 1")
+  copy <- new_net(variant_of(config), new_params(param_values(s$params)))
+  warm <- (seq_len(steps) - 1) %% ncol(s$batches) + 1
+  done(list(step_times = train_steps(copy, s$x_train, s$t_train, s$batches[, warm, drop = FALSE], s$lr)$step_times),
+       state)
+}
+
 MEMORY_STEPS <- 5 # steps measured by step_alloc_bytes at the end of a held run (after one to warm up)
 
 # The trained parameters, and step_alloc_bytes of MEMORY_STEPS steps run on a copy of the network (the bytes a step
@@ -218,5 +231,6 @@ task_bench_round <- function(config, inputs, state) {
 
 TASKS <- list(noop = task_noop, info = task_info, grad = task_grad, layers = task_layers,
               perceptron = task_perceptron, train = task_train, first_step = task_first_step,
-              train_begin = task_train_begin, train_steps = task_train_steps, train_end = task_train_end,
+              train_begin = task_train_begin, train_steps = task_train_steps,
+              train_warmup = task_train_warmup, train_end = task_train_end,
               bench_begin = task_bench_begin, bench_round = task_bench_round)

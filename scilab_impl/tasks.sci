@@ -202,6 +202,23 @@ function [result, ndim_of, state] = task_train_steps(config, inputs, ndim_of, st
     state(train_key(variant)) = held;
 endfunction
 
+// config.steps steps on a copy of the held model, on the run's batches from its first on (from the first
+// again past the last), each timed; the held run does not advance. A fresh process's first steps, run
+// before its share of the run (docs/measurement.md).
+function [result, ndim_of, state] = task_train_warmup(config, inputs, ndim_of, state)
+    variant = variant_of(config);
+    held = held_run(state, train_key(variant), "train_warmup (variant " + variant + ")", ..
+                    "train_begin (variant " + variant + ")");
+    steps = setting(config, "steps");
+    if steps < 1 then
+        error("steps must be at least 1");
+    end
+    warm = held.batches(:, modulo(0:steps - 1, size(held.batches, 2)) + 1);
+    [losses, step_times] = train_steps(held.model, held.step_fn, held.x_train, held.t_train, warm, held.lr);
+    result = struct("step_times", step_times);
+    ndim_of = struct("step_times", 1);
+endfunction
+
 // The trained parameters of the variant's held run; the run is dropped.
 function [result, ndim_of, state] = task_train_end(config, inputs, ndim_of, state)
     variant = variant_of(config);
@@ -252,7 +269,7 @@ endfunction
 // The tasks this port serves (docs/interchange.md): task_NAME for each NAME.
 function names = task_names()
     names = ["noop", "info", "grad", "layers", "perceptron", "train", "first_step", "train_begin", "train_steps", ..
-             "train_end", "bench_begin", "bench_round"];
+             "train_warmup", "train_end", "bench_begin", "bench_round"];
 endfunction
 
 function [result, ndim_of, state] = task_noop(config, inputs, ndim_of, state)

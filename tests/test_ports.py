@@ -271,7 +271,8 @@ STEP_MEMORY = {"python": "step_peak_bytes", "r": "step_alloc_bytes"}
 
 
 def test_a_fused_and_a_layered_training_run_held_at_once_replay_the_reference(any_port, pool, tmp_path):
-    """One worker holds a training run of each variant; their chunks interleave; each ends where Python's one-shot
+    """One worker holds a training run of each variant; each warms up on a copy of its network (train_warmup, past
+    the last batch and from the first again), then their chunks interleave; each ends where Python's one-shot
     training ends (losses at every step, accuracies, weights), and the one-shot fused training does too."""
     port = any_port
     data = check.train_parity_inputs(0, iters=20)
@@ -281,6 +282,11 @@ def test_a_fused_and_a_layered_training_run_held_at_once_replay_the_reference(an
     losses = {"layers": [], "fused": []}
     for variant in losses:
         pool.request(port.name, "train_begin", {"lr": 0.1, "variant": variant}, input_dir=folder, timeout=120)
+    for variant in losses:
+        warm = pool.request(port.name, "train_warmup", {"steps": 25, "variant": variant}, timeout=120).arrays
+        assert warm["step_times"].shape == (25,) and np.all(warm["step_times"] > 0)
+    with pytest.raises(PortError, match="at least 1"):
+        pool.request(port.name, "train_warmup", {"steps": 0}, timeout=60)
     for first in (0, 10):
         for variant in ("fused", "layers"):
             got = pool.request(port.name, "train_steps", {"first": first, "steps": 10, "evaluate": 1,
@@ -295,8 +301,9 @@ def test_a_fused_and_a_layered_training_run_held_at_once_replay_the_reference(an
         assert max_rel_each(np.concatenate(losses[variant]), ref["loss"]) <= check.TRAIN_LOSS_TOL, variant
         for name in ("W1", "b1", "W2", "b2"):
             assert rel_diff(final[name], ref[name]) <= check.GRAD_TOL, (variant, name)
-    with pytest.raises(PortError, match="train_begin"):
-        pool.request(port.name, "train_steps", {"first": 20, "steps": 1, "variant": "fused"}, timeout=60)
+    for task in ("train_steps", "train_warmup"):
+        with pytest.raises(PortError, match="train_begin"):
+            pool.request(port.name, task, {"first": 20, "steps": 1, "variant": "fused"}, timeout=60)
     # What a step takes of memory, where the language counts it (five untimed steps on a copy of the network, at
     # hidden 50 batch 20): a layered step makes at least one W1-sized matrix (784 x 50 float64, 313 600 bytes),
     # the fused step, which updates in place, less.

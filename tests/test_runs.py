@@ -32,7 +32,7 @@ def small_settings(*tasks: str) -> Settings:
     s.tasks, s.scaling_hidden, s.scaling_batch = tasks, (50,), (10,)
     s.bench_rounds, s.perceptron_rounds, s.generations, s.bench_target_s = 4, 4, 2, 0.002
     s.perceptron_epochs, s.perceptron_repeats, s.startup_repeats, s.first_step_repeats = 50, 1, 2, 2
-    s.train_generations = 2
+    s.train_generations, s.train_warmup = 2, 20
     s.timeout = 5.0  # every request: a hung port is caught in seconds
     return s
 

@@ -9,7 +9,7 @@ import pytest
 
 from harness.rounds import Rounds, round_rows
 from harness.runners.base import Found, Runner
-from harness.settings import Participant
+from harness.settings import BOOK_STEPS, Participant
 from harness.stats import estimate, over_generations, quiet, ratio, t95
 from harness.steps import StepTimes
 
@@ -270,3 +270,19 @@ def test_the_amortized_training_ratio_is_the_ratio_of_the_summed_times():
     assert mine.ratio(ref, "typical").value == pytest.approx(1.5 * 2 ** (1 / 6))
     steady = StepTimes(np.full(600, 1.5e-3), np.full(600, np.nan), workers).ratio(ref, "amortized")
     assert steady.value == pytest.approx(1.5) and steady.high - steady.low == pytest.approx(0, abs=1e-12)
+
+
+def test_a_fresh_processs_first_steps_count_once_per_book_run():
+    """Each worker's warm-up (its first steps, before its share of the run) takes 500 steps at 3 ms where the
+    steady step is 1 ms, after 10 of compilation (left out): 490 × 2 ms = 0.98 s more, once per process. The
+    first_steps estimate is that extra, and the amortized step carries it spread over the book's BOOK_STEPS
+    steps, not over the run's few timed steps; without a warm-up nothing is added."""
+    workers = np.repeat(np.arange(1, 7), 100)
+    warm = {w: np.r_[np.full(10, 0.5), np.full(490, 3e-3), np.full(500, 1e-3)] for w in range(1, 7)}
+    st = StepTimes(np.full(600, 1e-3), np.full(600, np.nan), workers, warmup=warm)
+    assert st.estimate("first_steps").value == pytest.approx(490 * 2e-3)
+    assert st.estimate("amortized").value == pytest.approx(1e-3 + 490 * 2e-3 / BOOK_STEPS)
+    assert st.estimate("typical").value == pytest.approx(1e-3)
+    plain = StepTimes(np.full(600, 1e-3), np.full(600, np.nan), workers)
+    assert plain.first_steps() == {} and plain.estimate("amortized").value == pytest.approx(1e-3)
+    assert st.ratio(plain, "amortized").value == pytest.approx(1 + 490 * 2e-3 / BOOK_STEPS / 1e-3)

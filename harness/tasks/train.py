@@ -12,6 +12,7 @@ from ..interchange import write_arrays
 from ..parity import RUN_TRAIN_TOL, need, verify
 from ..results import Row, series
 from ..rounds import Outcome, estimate_rows, run_rounds
+from ..runners import PortError
 from ..settings import Participant
 from ..stats import over_generations
 from ..steps import StepTimes, step_rows
@@ -53,6 +54,7 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     walls = {who: 0.0 for who in out.running()}
     got = {who: {k: [] for k in ("loss", "step_times", *COUNTERS, "train_acc", "test_acc", "worker")}
            for who in out.running()}
+    warm = {who: {} for who in out.running()}  # per worker: its warm-up steps' times, before its share of the run
     reached: dict[str, dict] = {}  # the parameters each participant's last worker handed back
     per_step = {who: {k: [] for k in PER_STEP} for who in out.running()}  # per worker, where counted (Python, R)
 
@@ -64,6 +66,23 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         first = chunks[r][0] if r < len(chunks) else s.iters
         walls[who] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first, "variant": variant},
                                           input_dir=source, timeout=time_limit(10.0)).wall
+        mine = [p for p in out.running() if p.lang == lang]
+        if s.train_warmup and who == mine[-1]:  # once the worker holds all its runs: its first steps, untimed for them
+            for p in mine:
+                try:
+                    warmup(p)
+                except PortError as exc:  # that participant's failure, not who's
+                    out.port_error(exc, "train", p)
+
+    def warmup(who: Participant) -> None:
+        lang, variant = who
+        ctx.progress.detail(f"train: {who}'s first {s.train_warmup} steps in a new worker, on a copy of its network")
+        steps = s.train_warmup
+        res = ctx.workers.request(lang, "train_warmup", {"steps": steps, "variant": variant},
+                                  timeout=time_limit(steps * step))
+        need(who, "train_warmup", res.arrays, {"step_times": (steps,)})
+        walls[who] += res.wall
+        warm[who][ctx.workers.serial(lang)] = res.arrays["step_times"]
 
     def teardown(who: Participant) -> None:
         lang, variant = who
@@ -104,7 +123,12 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         result = {k: np.concatenate(v) if v else np.array([]) for k, v in got[who].items()}
         checked[who] = {**{k: result[k] for k in ("loss", "test_acc")}, **reached[who]}
         timing[who] = StepTimes(result["step_times"], result["gc_times"], result["worker"], result["page_faults"],
-                                result["alloc_bytes"])
+                                result["alloc_bytes"], warm[who])
+        if warm[who]:
+            out.rows += series(lang, "train", case, "warmup_step_time", np.concatenate(list(warm[who].values())), "s",
+                               variant=variant)
+            out.rows += series(lang, "train", case, "warmup_worker",
+                               np.concatenate([np.full(v.size, w) for w, v in warm[who].items()]), variant=variant)
         out.rows += series(lang, "train", case, "loss", result["loss"], variant=variant)
         out.rows += series(lang, "train", case, "step_time", result["step_times"], "s", variant=variant)
         out.rows += series(lang, "train", case, "step_worker", result["worker"], variant=variant)
