@@ -30,7 +30,7 @@ from .readout import (
     vals,
     with_ci,
 )
-from .settings import WARMUP_STEPS
+from .settings import BOOK_STEPS, WARMUP_STEPS
 from .stats import flops_per_step
 from .summary import pauses_cell
 
@@ -192,12 +192,16 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
                                      "that disagree with Python's beyond tolerance; the rest of this report ran as "
                                      "described.", ""]
         lines += [f"- **{who} {task}**: {why}" for who, task, why in failed_tasks] + [""]
+    train_warmup = settings.get("train_warmup", 0)
     lines += ["## Summary", "",
               f"Training step ({case}: backprop + SGD update, the batch gather excluded), timed by each language with "
               f"its own clock ({clocks()}) at every step of the "
               "training run, which six worker processes take over one after the other. *Training step* is the "
               "amortized step, the headline: the mean of each process's steps (what they cost in all, divided by "
-              f"their number; each process's first {WARMUP_STEPS} steps left out), the geometric mean over the "
+              f"their number; each process's first {WARMUP_STEPS} steps left out)"
+              + (f", plus what its first steps cost beyond as many usual ones (each process runs {train_warmup} on a "
+                 f"copy of its network before its share of the run) spread over the book's {BOOK_STEPS} steps"
+                 if train_warmup else "") + ", the geometric mean over the "
               "processes, and its ratio to Python's: the ratio of the summed times, the processes' means over "
               "Python's, so that a slow process weighs by its time. *Typical step*: one step's quiet cost (the 10th "
               "percentile of each process's steps). *Pauses*: the difference, and of it what the collector took "

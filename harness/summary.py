@@ -79,7 +79,7 @@ def terminal_table(df: pd.DataFrame, env: dict, width: int = 100) -> list[str]:
     finite = [e.value for e in steps.values() if np.isfinite(e.value)]
     scale, unit = time_unit(min(finite)) if finite else (1e3, "ms")
     header = [f"step ({unit}) [95% CI]", "÷ Python [95% CI]", "typical", "pauses", "BLAS", "test acc", "vs Python"]
-    rows, counted, failed = [], [], []
+    rows, counted, failed, firsts = [], [], [], []
     for lang in langs:
         for v in variants:
             who = Participant(lang, v)
@@ -92,6 +92,9 @@ def terminal_table(df: pd.DataFrame, env: dict, width: int = 100) -> list[str]:
             paused, what = pauses(df, lang, case, v)
             if what:
                 counted.append(f"{who}: {what}")
+            first = estimate(df, lang, "train", case, "first_steps_estimate", v)
+            if np.isfinite(first.low) and first.low > 0:  # a transient the run tells from noise
+                firsts.append(f"{who} {fmt(first.value, 2)} s")
             failed += [f"FAILED {who} {task}: {why}" for w, task, why in failures(df) if w == who]
             rows.append([str(who), with_ci(steps[(lang, v)], scale),
                          "reference" if lang == REFERENCE else ratio_cell(df, lang, "train", case, "step_time", v),
@@ -102,12 +105,16 @@ def terminal_table(df: pd.DataFrame, env: dict, width: int = 100) -> list[str]:
     widths = [max(len(str(r[i])) for r in rows + [["language", *header]]) for i in range(len(header) + 1)]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     title = f"Training step, {case}" + (f", {settings.get('iters')} iterations" if settings.get("iters") else "")
-    notes = [f"step: the amortized step of the training run, what its steps cost in all divided by their number "
+    notes = [f"step: the amortized step of the training run, what the book's run costs per step, a fresh process's "
+             f"first steps included "
              f"(the headline, docs/measurement.md); typical: one step's quiet cost; pauses: the difference "
              f"({unit}). BLAS: the share of the bench step (the same size, one batch timed in rounds) that its six "
              f"matrix products alone take. vs Python: the largest difference from Python's results in any task."]
     if counted:
         notes.append("Counted by the language, per step: " + "; ".join(counted) + ".")
+    if firsts:
+        notes.append("A fresh process's first steps, beyond as many usual ones (once per run, in the step above): "
+                     + ", ".join(firsts) + ".")
     memory = memory_rows(df, langs)
     held = ", ".join(f"{lang} {p['train']:.0f} MB" for lang, p, _ in memory if "train" in p)
     per_step = "; ".join(f"{lang} {' / '.join(s)}" for lang, _, s in memory if s != ["–", "–"])

@@ -153,8 +153,10 @@ def harness_estimates(df: pd.DataFrame) -> dict[str, object]:
         steps = {}
         for lang, variant in participants(df, "train", "step_time"):
             t = raw(df, lang, variant, "train", case, "step_time")
+            warm, warm_g = (raw(df, lang, variant, "train", case, m) for m in ("warmup_step_time", "warmup_worker"))
             steps[(lang, variant)] = StepTimes(t, np.full(t.size, np.nan), step_generations(df, lang, variant, case,
-                                                                                               t.size))
+                                                                                               t.size),
+                                               warmup={int(w): warm[warm_g == w] for w in np.unique(warm_g)})
         for (lang, variant), st in steps.items():
             if lang != "python" and ("python", variant) in steps:
                 out[f"train {lang} {variant}"] = st.ratio(steps[("python", variant)], "amortized")
