@@ -66,7 +66,7 @@ def find_results(run_dir: Path) -> Path:
 def read_results(path: Path):
     import pandas as pd
     df = pd.read_csv(path, dtype={"lang": str, "variant": str, "task": str, "case": str, "metric": str, "unit": str,
-                                  "note": str}, keep_default_na=False, na_values={"value": [""]})
+                                  "note": str}, keep_default_na=False, na_values={"value": [""]}, low_memory=False)
     if "variant" not in df.columns:  # a run from before the fused variants: all of it is the layered code
         df.insert(1, "variant", np.where(df["lang"].isin(["machine", "all"]), "", "layers"))
     missing = [c for c in COLUMNS if c not in df.columns]
