@@ -22,7 +22,7 @@ class StepTimes:
     workers: np.ndarray
     faults: np.ndarray | None = None  # minor page faults per step, where the language counts them (NaN elsewhere)
     allocs: np.ndarray | None = None  # bytes allocated per step, where the language counts them (NaN elsewhere)
-    warmup: dict[int, np.ndarray] | None = None  # per worker: the times of its untimed-for-the-run first steps
+    warmup: dict[int, np.ndarray] | None = None  # per worker: its first steps' times, before its share (train_warmup)
 
     def first_steps(self) -> dict[int, float]:
         """Per worker process: what its first steps (the warm-up before its share of the run, without the first

@@ -59,17 +59,17 @@ def bench_requests(ctx: RunContext, cases: dict[str, dict], checked: dict[str, d
             ctx.request(lang, "bench_begin", {"case_id": c["id"] + variant, "lr": s.lr, "variant": variant},
                         input_dir=c["folder"], timeout=time_limit(1.0))
         for c in cases.values():
-            got = ctx.request(lang, "bench_round", {"case_id": c["id"] + variant, "warmup": c["warmup"],
-                                                    "inner": c["inner"], "verify": 0}, timeout=c["limit"])
-            need(who, "bench_round", got, {"step_time": (), "blas_time": ()})
+            bench_round(who, c, verifying=False)
+
+    def bench_round(who: Participant, c: dict, verifying: bool) -> dict:
+        got = ctx.request(who.lang, "bench_round", {"case_id": c["id"] + who.variant, "warmup": c["warmup"],
+                                                    "inner": c["inner"], "verify": int(verifying)}, timeout=c["limit"])
+        need(who, "bench_round", got, {"step_time": (), "blas_time": (), **(c["shapes"] if verifying else {})})
+        return got
 
     def block(who: Participant, case: str, r: int) -> dict[str, float]:
-        lang, variant = who
-        c = cases[case]
         verifying = who not in checked[case]
-        got = ctx.request(lang, "bench_round", {"case_id": c["id"] + variant, "warmup": c["warmup"],
-                                                "inner": c["inner"], "verify": int(verifying)}, timeout=c["limit"])
-        need(who, "bench_round", got, {"step_time": (), "blas_time": (), **(c["shapes"] if verifying else {})})
+        got = bench_round(who, cases[case], verifying)
         if verifying:
             checked[case][who] = got
         # the garbage collector's part of the step and of the floor, where the language counts it (Julia, R)

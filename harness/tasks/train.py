@@ -67,7 +67,7 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         walls[who] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first, "variant": variant},
                                           input_dir=source, timeout=time_limit(10.0)).wall
         mine = [p for p in out.running() if p.lang == lang]
-        if s.train_warmup and who == mine[-1]:  # once the worker holds all its runs: its first steps, untimed for them
+        if s.train_warmup and who == mine[-1]:  # the worker holds all its language's runs: their first steps
             for p in mine:
                 try:
                     warmup(p)
@@ -77,10 +77,9 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     def warmup(who: Participant) -> None:
         lang, variant = who
         ctx.progress.detail(f"train: {who}'s first {s.train_warmup} steps in a new worker, on a copy of its network")
-        steps = s.train_warmup
-        res = ctx.workers.request(lang, "train_warmup", {"steps": steps, "variant": variant},
-                                  timeout=time_limit(steps * step))
-        need(who, "train_warmup", res.arrays, {"step_times": (steps,)})
+        res = ctx.workers.request(lang, "train_warmup", {"steps": s.train_warmup, "variant": variant},
+                                  timeout=time_limit(s.train_warmup * step))
+        need(who, "train_warmup", res.arrays, {"step_times": (s.train_warmup,)})
         walls[who] += res.wall
         warm[who][ctx.workers.serial(lang)] = res.arrays["step_times"]
 
