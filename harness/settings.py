@@ -35,7 +35,7 @@ class Settings:
     perceptron_rounds: int = 12
     generations: int = 6  # worker processes each quantity is measured by, one after the other: the unit of replication
     train_generations: int = 6  # worker processes the training run is handed through
-    train_warmup: int = 1000  # steps each training worker runs on a copy of the network before its share of the run
+    train_warmup: int = 1000  # steps each new training worker runs first, on a copy of its network (at the book's size)
     scaling_hidden: tuple[int, ...] = (50, 100, 200, 400, 800)
     scaling_batch: tuple[int, ...] = (1, 10, 100, 1000)
     gradcheck_batch: int = 3
@@ -49,9 +49,20 @@ class Settings:
         return cls(quick_version=True, iters=600, eval_every=100, train_chunk=25, perceptron_epochs=500,
                    scaling_hidden=(50, 200, 800), scaling_batch=(1, 100, 1000))
 
+    def warmup_steps(self) -> int:
+        """The steps each new training worker runs first (warmup_steps)."""
+        return warmup_steps(self.train_warmup, self.hidden, self.batch)
+
     def per_worker(self, rounds: int) -> int:
         """Rounds per worker process, so that `rounds` rounds are spread over `generations` processes."""
         return max(1, -(-rounds // self.generations))
+
+
+def warmup_steps(book: int, hidden: int, batch: int) -> int:
+    """How many steps a new training worker runs first: `book` at the book's size (hidden 50, batch 100), for a
+    larger step fewer in proportion to its size (what a fresh process must settle is a volume of new memory, and a
+    step's allocations grow with hidden x batch as its work does), at least a tenth of `book`."""
+    return max(book // 10, min(book, round(book * 50 * 100 / (hidden * batch))))
 
 
 class Participant(NamedTuple):

@@ -9,7 +9,7 @@ import pytest
 
 from harness.rounds import Rounds, round_rows
 from harness.runners.base import Found, Runner
-from harness.settings import BOOK_STEPS, Participant
+from harness.settings import BOOK_STEPS, Participant, warmup_steps
 from harness.stats import estimate, over_generations, quiet, ratio, t95
 from harness.steps import StepTimes
 
@@ -286,3 +286,10 @@ def test_a_fresh_processs_first_steps_count_once_per_book_run():
     plain = StepTimes(np.full(600, 1e-3), np.full(600, np.nan), workers)
     assert plain.first_steps() == {} and plain.estimate("amortized").value == pytest.approx(1e-3)
     assert st.ratio(plain, "amortized").value == pytest.approx(1 + 490 * 2e-3 / BOOK_STEPS / 1e-3)
+
+
+def test_a_larger_step_warms_up_in_fewer_steps():
+    """The warm-up is a volume of new memory to settle: at the book's size the setting's steps, for a step 160 times
+    as large (hidden 800, batch 1000) a tenth of them (the floor), for a smaller step no more than at the book's."""
+    assert warmup_steps(1000, 50, 100) == 1000 and warmup_steps(1000, 200, 100) == 250
+    assert warmup_steps(1000, 800, 1000) == 100 and warmup_steps(1000, 50, 1) == 1000 and warmup_steps(0, 50, 100) == 0

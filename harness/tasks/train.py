@@ -51,6 +51,7 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
     chunks = train_chunks(s.iters, s.train_chunk, s.eval_every)
     case = f"hidden={s.hidden} batch={s.batch}"
     step = step_estimate(s.batch, s.hidden)
+    warmup_steps = s.warmup_steps()
     walls = {who: 0.0 for who in out.running()}
     got = {who: {k: [] for k in ("loss", "step_times", *COUNTERS, "train_acc", "test_acc", "worker")}
            for who in out.running()}
@@ -67,7 +68,7 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         walls[who] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first, "variant": variant},
                                           input_dir=source, timeout=time_limit(10.0)).wall
         mine = [p for p in out.running() if p.lang == lang]
-        if s.train_warmup and who == mine[-1]:  # the worker holds all its language's runs: their first steps
+        if warmup_steps and who == mine[-1]:  # the worker holds all its language's runs: their first steps
             for p in mine:
                 try:
                     warmup(p)
@@ -76,10 +77,10 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
 
     def warmup(who: Participant) -> None:
         lang, variant = who
-        ctx.progress.detail(f"train: {who}'s first {s.train_warmup} steps in a new worker, on a copy of its network")
-        res = ctx.workers.request(lang, "train_warmup", {"steps": s.train_warmup, "variant": variant},
-                                  timeout=time_limit(s.train_warmup * step))
-        need(who, "train_warmup", res.arrays, {"step_times": (s.train_warmup,)})
+        ctx.progress.detail(f"train: {who}'s first {warmup_steps} steps in a new worker, on a copy of its network")
+        res = ctx.workers.request(lang, "train_warmup", {"steps": warmup_steps, "variant": variant},
+                                  timeout=time_limit(warmup_steps * step))
+        need(who, "train_warmup", res.arrays, {"step_times": (warmup_steps,)})
         walls[who] += res.wall
         warm[who][ctx.workers.serial(lang)] = res.arrays["step_times"]
 
