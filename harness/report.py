@@ -30,7 +30,7 @@ from .readout import (
     vals,
     with_ci,
 )
-from .settings import BOOK_STEPS, WARMUP_STEPS, warmup_steps
+from .settings import BOOK_STEPS, WARMUP_STEPS, Settings, warmup_steps
 from .stats import flops_per_step
 from .summary import pauses_cell
 
@@ -192,8 +192,8 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
                                      "that disagree with Python's beyond tolerance; the rest of this report ran as "
                                      "described.", ""]
         lines += [f"- **{who} {task}**: {why}" for who, task, why in failed_tasks] + [""]
-    train_warmup = warmup_steps(settings.get("train_warmup") or 0, settings.get("hidden") or 50,
-                                settings.get("batch") or 100)
+    train_warmup = warmup_steps(settings.get("train_warmup") or 0, settings.get("hidden") or Settings.hidden,
+                                settings.get("batch") or Settings.batch)
     lines += ["## Summary", "",
               f"Training step ({case}: backprop + SGD update, the batch gather excluded), timed by each language with "
               f"its own clock ({clocks()}) at every step of the "

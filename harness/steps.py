@@ -28,9 +28,9 @@ class StepTimes:
         """Per worker process: what its first steps (the warm-up before its share of the run, without the first
         WARMUP_STEPS: compilation) cost beyond as many of its usual steps, in seconds: a fresh process's transient
         (memory the kernel maps afresh until the first collection), which a user's run pays once."""
-        out = {}
+        out, keep = {}, self.kept()
         for w, times in (self.warmup or {}).items():
-            mine = self.times[self.kept() & (self.workers == w)]
+            mine = self.times[keep & (self.workers == w)]
             if times.size > WARMUP_STEPS and mine.size:
                 out[w] = float(times[WARMUP_STEPS:].sum() - (times.size - WARMUP_STEPS) * mine.mean())
         return out
