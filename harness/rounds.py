@@ -19,7 +19,7 @@ from .stats import (
     generation_values,
     outlier_count,
     over_generations,
-    quiet_with_gc,
+    quiet_outside_gc,
     ratio,
 )
 from .workers import WorkerFailure
@@ -86,8 +86,8 @@ class Rounds:
 
     def per_generation(self, who: Participant, q: str) -> dict[int, float]:
         """The quiet cost of the quantity (stats.quiet: the low end of its rounds) in each of the participant's
-        worker processes; where the language counted its garbage collector's part, that part's mean added
-        (stats.quiet_with_gc)."""
+        worker processes; where the language counted its garbage collector's part, outside it
+        (stats.quiet_outside_gc), and the collector's part estimated apart (its mean per round)."""
         vals = self.values.get(who, {}).get(q, {})
         if q in self.gc.values():  # a collector's time is the program's own: its mean per round, every round
             by_gen: dict[int, list[float]] = {}
@@ -100,7 +100,8 @@ class Rounds:
         by_worker: dict[int, list[int]] = {}
         for r in vals:
             by_worker.setdefault(self.workers[who][r], []).append(r)
-        return {w: quiet_with_gc([vals[r] for r in rs], [gcs.get(r, 0.0) for r in rs]) for w, rs in by_worker.items()}
+        return {w: quiet_outside_gc([vals[r] for r in rs], [gcs.get(r, 0.0) for r in rs])
+                for w, rs in by_worker.items()}
 
     def estimate(self, who: Participant, q: str) -> Estimate:
         vals, gens = self._series(who, q)

@@ -82,13 +82,14 @@ def quiet(values) -> float:
     return float(np.percentile(x, QUIET_QUANTILE)) if x.size else float("nan")
 
 
-def quiet_with_gc(values, gc) -> float:
-    """The quiet cost of blocks whose garbage collector's time the language counted: the quiet cost of the time
-    outside the collector, plus the collector's mean time per block (the program's own cost stays in; the
-    machine's noise stays out)."""
+def quiet_outside_gc(values, gc) -> float:
+    """The quiet cost of blocks whose garbage collector's time the language counted, outside the collector: the
+    quiet cost of each block's time minus its collector's part (a bench worker's collector runs when the whole
+    process has allocated enough, in whichever case's block is running, at a pace set by what the process holds:
+    docs/measurement.md, "The collector in the bench")."""
     t, g = np.asarray(values, dtype=np.float64), np.asarray(gc, dtype=np.float64)
     g = np.where(np.isfinite(g), g, 0.0)
-    return quiet(t - g) + float(g.mean()) if t.size else float("nan")
+    return quiet(t - g) if t.size else float("nan")
 
 
 def over_generations(per_generation, rounds: int = 0, outliers: int = 0, log: bool = True) -> Estimate:
