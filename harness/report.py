@@ -118,11 +118,11 @@ def setup_section(df: pd.DataFrame, env: dict, settings: dict, langs: list[str])
               "work, in an order shuffled per round, in its own long-lived worker process; every language's worker is "
               f"replaced by a fresh one at the same rounds, {settings.get('generations', '?')} processes (generations) "
               "per quantity. Each process gives one value per language: a block's quiet cost (the 10th percentile of "
-              "its rounds, plus the garbage-collector time Julia and R count), a training step's amortized and typical "
-              "cost. The estimate is the geometric mean over the processes, with its 95% confidence interval "
-              "(Student's t over the processes) in brackets; a ratio to Python is taken process by process (paired "
-              "by generation; the amortized training step's as the ratio of the summed times). Start-up and the first "
-              "call are measured on fresh processes."
+              "its rounds, outside the garbage-collector time Julia and R count, which is given apart), a training "
+              "step's amortized and typical cost. The estimate is the geometric mean over the processes, with its 95% "
+              "confidence interval (Student's t over the processes) in brackets; a ratio to Python is taken process "
+              "by process (paired by generation; the amortized training step's as the ratio of the summed times). "
+              "Start-up and the first call are measured on fresh processes."
               + (f" Every worker was pinned to CPU {', '.join(map(str, pinned))}." if pinned else ""),
               "- The machine's DGEMM rate (NumPy, 2000×2000, same thread count): "
               f"**{fmt(one(df, 'machine', 'dgemm', 'gflops'))} GFLOP/s**."]
@@ -208,9 +208,12 @@ def render(full: pd.DataFrame, env: dict, plots: dict[str, str]) -> str:
               "percentile of each process's steps). *Pauses*: the difference, and of it what the collector took "
               "where the language counts it (Julia, R). The *bench* columns time the same step on one batch in "
               "rounds of many steps each, and, separately, the step's six matrix products alone in that language "
-              "(same shapes): the BLAS floor; overhead is the bench step minus that floor. GFLOP/s counts the "
-              "matrix products' FLOPs (6·N·H·(784+10) per step). The *fused* columns: the same training run with "
-              "each language's fused step (the maths inline, no layer objects; docs/porting.md), its ratio taken to "
+              "(same shapes): the BLAS floor, both as their typical cost, outside the collector's time that Julia and "
+              "R count (a bench worker's collector is paced by what that process holds, not by the step; results.csv "
+              "gives it apart, `gc_time_estimate`, and the training step counts a training process's); overhead is the "
+              "bench step minus that floor. GFLOP/s counts the matrix products' FLOPs (6·N·H·(784+10) per step). "
+              "The *fused* columns: the same training run with each language's fused step (the maths inline, no "
+              "layer objects; docs/porting.md), its ratio taken to "
               "Python's fused step. "
               "Brackets: 95% confidence intervals over the worker processes (docs/measurement.md).", "",
               md_table(summary_table(full, settings)), "", *runtime_caveats(env)]
