@@ -1,14 +1,20 @@
 # The Julia port's measurement kernels: what a timed request runs between its clock readings, written once by the
-# rule of docs/porting.md ("The measurement kernels"): `warmup` untimed repetitions, then `inner` timed ones read
-# with the monotonic clock time_ns, the result per repetition (with the collector's share, Julia counting it); the
-# BLAS floor's six products each into a new result. Part of the dispatcher (entry.jl, checks.jl, tasks.jl,
+# rule of docs/porting.md ("The measurement kernels"): a full collection and `warmup` untimed repetitions, then
+# `inner` timed ones read with the monotonic clock time_ns, the result per repetition (with the collector's share,
+# Julia counting it); the BLAS floor's six products each into a new result. Part of the dispatcher (entry.jl, checks.jl, tasks.jl,
 # kernels.jl).
 
 seconds(start::UInt64) = (time_ns() - start) / 1e9
 
-"`warmup` untimed steps, then `inner` consecutive timed steps: seconds per step, and the GC's part of it."
+"""A full collection, untimed, before a timed block's warm-up (docs/porting.md, "The measurement kernels"), as
+BenchmarkTools collects before a trial: the block then holds the fewest collections it can."""
+full_collection() = GC.gc()
+
+"A full collection, `warmup` untimed steps, then `inner` consecutive timed steps: seconds per step, and the GC's
+part of it."
 function time_steps(net::Union{TwoLayerNet, FusedNet}, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64,
                     warmup::Int, inner::Int)
+    full_collection()
     for _ in 1:warmup
         sgd_step(net, x, t, lr)
     end
@@ -29,6 +35,7 @@ function time_products(W1::Matrix{Float64}, W2::Matrix{Float64}, x::Matrix{Float
     dy = W2 * h
     dh = W2' * dy
     products() = (W1 * x, W2 * h, W2' * dy, dy * h', W1' * dh, dh * x')
+    full_collection()
     for _ in 1:warmup
         products()
     end

@@ -1,10 +1,11 @@
 """The Python port's measurement kernels: what a timed request runs between its clock readings, written once by
 the rule of docs/porting.md ("The measurement kernels"): `warmup` untimed repetitions, then `inner` timed ones
-read with the finest clock the language has (here time.perf_counter, monotonic), the result per repetition; the
-BLAS floor's six products each into a new result. Part of the dispatcher (entry.py, checks.py, tasks.py,
-kernels.py)."""
+read with the finest clock the language has (here time.perf_counter, monotonic), the result per repetition, after
+a full collection; the BLAS floor's six products each into a new result. Part of the dispatcher (entry.py,
+checks.py, tasks.py, kernels.py)."""
 from __future__ import annotations
 
+import gc
 import time
 from typing import Callable
 
@@ -14,7 +15,10 @@ from .train import Net, step
 
 
 def time_steps(net: Net, x: np.ndarray, t: np.ndarray, lr: float, warmup: int, inner: int) -> float:
-    """`warmup` untimed training steps, then `inner` consecutive timed ones: seconds per step."""
+    """A full collection (docs/porting.md, "The measurement kernels": Python's cyclic collector, which NumPy's
+    arrays, freed by their reference counts, hardly need), `warmup` untimed training steps, then `inner`
+    consecutive timed ones: seconds per step."""
+    gc.collect()
     for _ in range(warmup):
         step(net, x, t, lr)
     start = time.perf_counter()
@@ -35,6 +39,7 @@ def time_products(W1: np.ndarray, W2: np.ndarray, x: np.ndarray, warmup: int,
     def products():
         return x @ W1, h @ W2, dy @ W2.T, h.T @ dy, dh @ W1.T, x.T @ dh
 
+    gc.collect()
     for _ in range(warmup):
         products()
     start = time.perf_counter()

@@ -1,16 +1,21 @@
 # The R port's measurement kernels: what a timed request runs between its clock readings, written once by the rule
-# of docs/porting.md ("The measurement kernels"): `warmup` untimed repetitions, then `inner` timed ones read with
-# the finest clock base R has (Sys.time, the wall clock), the result per repetition (with the collector's share, R
-# counting it); the BLAS floor's six products each into a new result. Part of the dispatcher (entry.R, checks.R,
-# tasks.R, kernels.R).
+# of docs/porting.md ("The measurement kernels"): a full collection and `warmup` untimed repetitions, then `inner`
+# timed ones read with the finest clock base R has (Sys.time, the wall clock), the result per repetition (with the
+# collector's share, R counting it); the BLAS floor's six products each into a new result. Part of the dispatcher
+# (entry.R, checks.R, tasks.R, kernels.R).
 
 # The seconds R's garbage collector has taken in this process so far (gc.time's elapsed time, on by default; R
 # keeps it in whole milliseconds, so it is exact summed over many steps, not for one short step).
 gc_seconds <- function() gc.time()[3]
 
-# `warmup` untimed steps, then `inner` consecutive timed steps: list(time = seconds per step, gc = the collector's
-# part of it).
+# A full collection, untimed, before a timed block's warm-up (docs/porting.md, "The measurement kernels"): the
+# block then starts with the collector's allowance unspent, and holds the fewest collections it can.
+full_collection <- function() invisible(gc(verbose = FALSE))
+
+# A full collection, `warmup` untimed steps, then `inner` consecutive timed steps: list(time = seconds per step,
+# gc = the collector's part of it).
 time_steps <- function(net, x, t, lr, warmup, inner) {
+  full_collection()
   for (i in seq_len(warmup)) step(net, x, t, lr)
   gc_start <- gc_seconds()
   start <- Sys.time()
@@ -29,6 +34,7 @@ time_products <- function(W1, W2, x, warmup, inner) {
   dh <- crossprod(W2, dy)
   products <- function() list(p_xW1 = W1 %*% x, p_hW2 = W2 %*% h, p_dyW2t = crossprod(W2, dy),
                               p_htdy = tcrossprod(dy, h), p_dhW1t = crossprod(W1, dh), p_xtdh = tcrossprod(dh, x))
+  full_collection()
   for (i in seq_len(warmup)) products()
   gc_start <- gc_seconds()
   start <- Sys.time()

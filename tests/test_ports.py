@@ -380,18 +380,19 @@ def test_unknown_variant(any_port, shared, task):
 
 def test_r_counts_its_collectors_part_of_each_step(pool, tmp_path):
     """R returns, as Julia does (docs/interchange.md), each bench round's (its steps' and its BLAS floor's) and
-    each training step's time taken by its garbage collector (gc.time, kept by R in whole milliseconds). At hidden
-    800 its collector runs in every few steps of the layered code and sets of the floor's six products (each
-    allocates W1-sized matrices): its time is counted, and within the measured time (a millisecond of rounding
-    allowed)."""
+    each training step's time taken by its garbage collector (gc.time, kept by R in whole milliseconds). A block
+    starts after a full collection (docs/porting.md), so its collector runs inside it only once the block has
+    allocated R's allowance: at hidden 800, in 20 steps of the layered code and 20 sets of the floor's six products
+    (each allocates W1-sized matrices); its time is counted, and within the measured time (a millisecond of
+    rounding allowed)."""
     require_lang("r")
     write_arrays(tmp_path / "case", bench_inputs(800, 100))
     pool.request("r", "bench_begin", {"case_id": "c", "lr": 0.1}, input_dir=tmp_path / "case", timeout=120)
-    rounds = [pool.request("r", "bench_round", {"case_id": "c", "warmup": 1, "inner": 5, "verify": 0},
+    rounds = [pool.request("r", "bench_round", {"case_id": "c", "warmup": 1, "inner": 20, "verify": 0},
                            timeout=120).arrays for _ in range(6)]
     for gc_name, name in (("gc_time", "step_time"), ("blas_gc_time", "blas_time")):
         gc, step = (np.array([float(r[k]) for r in rounds]) for k in (gc_name, name))
-        assert np.all((gc >= 0) & (gc <= step + 1e-3 / 5)) and gc.sum() > 0, (name, gc, step)
+        assert np.all((gc >= 0) & (gc <= step + 1e-3 / 20)) and gc.sum() > 0, (name, gc, step)
     write_arrays(tmp_path / "train", check.train_parity_inputs(0, iters=10))
     pool.request("r", "train_begin", {"lr": 0.1}, input_dir=tmp_path / "train", timeout=120)
     got = pool.request("r", "train_steps", {"first": 0, "steps": 10, "evaluate": 0}, timeout=120).arrays
