@@ -8,6 +8,7 @@ from ..interchange import write_arrays
 from ..parity import GRAD_TOL, need, verify
 from ..results import Row
 from ..rounds import Outcome, estimate_rows, round_rows, run_rounds
+from ..runners import PortError
 from ..settings import Participant, Settings
 from ..stats import flops_per_step
 from .context import RunContext, inner_steps, step_estimate, time_limit
@@ -48,21 +49,28 @@ def bench_cases(ctx: RunContext, sizes: list[tuple[int, int]]) -> dict[str, dict
     return cases
 
 
-def bench_requests(ctx: RunContext, cases: dict[str, dict], checked: dict[str, dict[str, dict]]):
+def bench_requests(ctx: RunContext, out: Outcome, cases: dict[str, dict], checked: dict[str, dict[str, dict]]):
     """(setup, block) for run_rounds: every case held by a new worker; a round of a case for one participant, what
     it computed kept the first time (in `checked`) for verification."""
     s = ctx.settings
 
     def setup(who: Participant, r: int) -> None:
-        """Every case held by the new worker, then one round of each, not kept: a fresh process's first rounds
-        (its heap growing, compilation) are paid once by a user's process, not once per worker
-        (docs/measurement.md)."""
+        """Every case held by the new worker; once it holds every case of all its language's participants, one
+        round of each case for each of them, not kept, interleaved as the kept rounds are: a fresh process's first
+        rounds (its heap growing to what the kept rounds need, compilation) are paid once by a user's process, not
+        once per worker (docs/measurement.md)."""
         lang, variant = who
         for c in cases.values():
             ctx.request(lang, "bench_begin", {"case_id": c["id"] + variant, "lr": s.lr, "variant": variant},
                         input_dir=c["folder"], timeout=time_limit(1.0))
-        for c in cases.values():
-            bench_round(who, c, verifying=False)
+        mine = [p for p in out.running() if p.lang == lang]
+        if who == mine[-1]:
+            for c in cases.values():
+                for p in mine:
+                    try:
+                        bench_round(p, c, verifying=False)
+                    except PortError as exc:  # that participant's failure, not who's
+                        out.port_error(exc, "bench", p)
 
     def bench_round(who: Participant, c: dict, verifying: bool) -> dict:
         got = ctx.request(who.lang, "bench_round", {"case_id": c["id"] + who.variant, "warmup": c["warmup"],
@@ -88,7 +96,7 @@ def task_bench(ctx: RunContext, out: Outcome) -> None:
     s = ctx.settings
     cases = bench_cases(ctx, scaling_cases(s))
     checked: dict[str, dict[str, dict]] = {case: {} for case in cases}
-    setup, block = bench_requests(ctx, cases, checked)
+    setup, block = bench_requests(ctx, out, cases, checked)
     rounds = run_rounds(ctx, "bench", out, list(cases), block, rounds=s.bench_rounds,
                         per_worker=s.per_worker(s.bench_rounds), setup=setup)
     for case, c in cases.items():

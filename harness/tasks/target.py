@@ -42,7 +42,7 @@ def task_target(ctx: RunContext, out: Outcome) -> None:
     cases = bench_cases(sub, [(s.hidden, s.batch)])
     case = next(iter(cases))
     checked: dict[str, dict[Participant, dict]] = {case: {} for case in cases}
-    setup, block = bench_requests(sub, cases, checked)
+    setup, block = bench_requests(sub, out, cases, checked)
     rounds_n = max(3, s.bench_rounds // 2)  # three pairs of workers, a side result kept short
     try:
         rounds = run_rounds(sub, "cpu target", out, [case], block, rounds=rounds_n, per_worker=-(-rounds_n // 3),
