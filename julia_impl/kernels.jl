@@ -1,8 +1,8 @@
 # The Julia port's measurement kernels: what a timed request runs between its clock readings, written once by the
 # rule of docs/porting.md ("The measurement kernels"): a full collection and `warmup` untimed repetitions, then
 # `inner` timed ones read with the monotonic clock time_ns, the result per repetition (with the collector's share,
-# Julia counting it); the BLAS floor's six products each into a new result. Part of the dispatcher (entry.jl, checks.jl, tasks.jl,
-# kernels.jl).
+# Julia counting it); the BLAS floor's six products each into a new result. Part of the dispatcher (entry.jl,
+# checks.jl, tasks.jl, kernels.jl).
 
 seconds(start::UInt64) = (time_ns() - start) / 1e9
 
@@ -10,8 +10,8 @@ seconds(start::UInt64) = (time_ns() - start) / 1e9
 BenchmarkTools collects before a trial: the block then holds the fewest collections it can."""
 full_collection() = GC.gc()
 
-"A full collection, `warmup` untimed steps, then `inner` consecutive timed steps: seconds per step, and the GC's
-part of it."
+"""A full collection, `warmup` untimed steps, then `inner` consecutive timed steps: seconds per step, and the GC's
+part of it."""
 function time_steps(net::Union{TwoLayerNet, FusedNet}, x::Matrix{Float64}, t::AbstractVecOrMat, lr::Float64,
                     warmup::Int, inner::Int)
     full_collection()
