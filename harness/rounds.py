@@ -58,6 +58,12 @@ class Outcome:
     def ok(self, who: Participant) -> bool:
         return who not in self.failed
 
+    def language_set_up(self, who: Participant) -> list[Participant]:
+        """The running participants of who's language once `who`, the last of them a new worker sets up, is set up:
+        the worker then holds them all, for what runs on all of them at once. Empty before."""
+        mine = [p for p in self.running() if p.lang == who.lang]
+        return mine if mine and who == mine[-1] else []
+
     def running(self) -> list[Participant]:
         return [p for p in self.parts if self.ok(p)]
 

@@ -154,20 +154,19 @@ def test_start_up_timing_tells_apart_ports_whose_start_differs_by_10_ms():
     """Timed with a blocking wait, two ports 10 ms apart are 10 ms apart (a polling wait, with its sleeps of up to
     50 ms, puts 100 and 110 ms in the same slot or 50 ms apart), each with the CPU time its process used. Each
     one's quickest start is compared, and a busy machine (another suite beside this one) gets more tries: it only
-    adds time. Within 5 ms of the 10 (two suites at once on two CPUs once measured 14.1 ms after 40 tries): a
-    polling wait would give 0 or 50."""
+    adds time (two suites at once on two CPUs once needed more than 40 tries)."""
     fast, slow = SlowStart("fast", 100), SlowStart("slow", 110)
     walls, cpu = {"fast": [], "slow": []}, []
-    for tries in range(1, 41):
+    for tries in range(1, 81):
         for runner in (fast, slow):
             result = runner.run("noop", timeout=60)
             walls[runner.name].append(result.wall)
             cpu.append(result.cpu_user + result.cpu_system)
         difference = min(walls["slow"]) - min(walls["fast"])
-        if tries >= 10 and 0.005 < difference < 0.015:
+        if tries >= 10 and 0.006 < difference < 0.014:
             break
     assert np.isfinite(cpu).all() and min(cpu) >= 0 and sum(cpu) > 0
-    assert 0.005 < difference < 0.015, f"{difference * 1e3:.1f} ms after {tries} tries"
+    assert 0.006 < difference < 0.014, f"{difference * 1e3:.1f} ms after {tries} tries"
 
 
 def test_a_ratio_well_below_the_ratio_of_summed_times_is_listed_as_leaving_costs_out():

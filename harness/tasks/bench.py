@@ -63,14 +63,13 @@ def bench_requests(ctx: RunContext, out: Outcome, cases: dict[str, dict], checke
         for c in cases.values():
             ctx.request(lang, "bench_begin", {"case_id": c["id"] + variant, "lr": s.lr, "variant": variant},
                         input_dir=c["folder"], timeout=time_limit(1.0))
-        mine = [p for p in out.running() if p.lang == lang]
-        if who == mine[-1]:
-            for c in cases.values():
-                for p in mine:
-                    try:
-                        bench_round(p, c, verifying=False)
-                    except PortError as exc:  # that participant's failure, not who's
-                        out.port_error(exc, "bench", p)
+        mine = out.language_set_up(who)
+        for c in cases.values():
+            for p in mine:
+                try:
+                    bench_round(p, c, verifying=False)
+                except PortError as exc:  # that participant's failure, not who's
+                    out.port_error(exc, "bench", p)
 
     def bench_round(who: Participant, c: dict, verifying: bool) -> dict:
         got = ctx.request(who.lang, "bench_round", {"case_id": c["id"] + who.variant, "warmup": c["warmup"],

@@ -67,13 +67,11 @@ def task_train(ctx: RunContext, out: Outcome) -> None:
         first = chunks[r][0] if r < len(chunks) else s.iters
         walls[who] += ctx.workers.request(lang, "train_begin", {"lr": s.lr, "first": first, "variant": variant},
                                           input_dir=source, timeout=time_limit(10.0)).wall
-        mine = [p for p in out.running() if p.lang == lang]
-        if warmup_steps and who == mine[-1]:  # the worker holds all its language's runs: their first steps
-            for p in mine:
-                try:
-                    warmup(p)
-                except PortError as exc:  # that participant's failure, not who's
-                    out.port_error(exc, "train", p)
+        for p in out.language_set_up(who) if warmup_steps else []:  # the worker holds all its language's runs
+            try:
+                warmup(p)
+            except PortError as exc:  # that participant's failure, not who's
+                out.port_error(exc, "train", p)
 
     def warmup(who: Participant) -> None:
         lang, variant = who
