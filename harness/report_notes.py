@@ -40,19 +40,15 @@ def target_section(df, env) -> list[str]:
     return lines + [""]
 
 
-def summed_ratio(df, lang: str, variant: str, task: str, case: str, raw: str, minus: str = "") -> float:
+def summed_ratio(df, lang: str, variant: str, task: str, case: str, raw: str) -> float:
     """A participant's summed raw measurements (every round or step) over Python's of the same variant, over the
     rounds or steps both measured: what the whole work cost, pauses and the machine's noise included; in the
     training run, without each worker's first WARMUP_STEPS steps, which the estimates leave out too (compilation,
-    paid once per process: the start-up task's first call). With `minus` (a collector's part, where the language
-    counts it), the participant's measurements without it."""
+    paid once per process: the start-up task's first call)."""
     def series(name: str) -> pd.Series:
         rows = df[(df.lang == name) & (df.variant == variant) & (df.task == task) & (df.case == case)]
         r = rows[rows.metric == raw]
         out = pd.Series(r.value.to_numpy(), index=r["index"].astype(int).to_numpy()).sort_index()
-        part = rows[rows.metric == minus]
-        if minus and len(part) == len(out):
-            out = out - pd.Series(part.value.to_numpy(), index=part["index"].astype(int).to_numpy()).sort_index()
         workers = rows[rows.metric == "step_worker"]
         if task == "train" and len(workers) == len(out):
             w = pd.Series(workers.value.to_numpy(), index=workers["index"].astype(int).to_numpy()).sort_index()
@@ -74,14 +70,8 @@ def below_summed(df) -> list[tuple[str, str, str]]:
         e = estimate(df, lang, task, case, metric, variant)
         summed = summed_ratio(df, lang, variant, task, case, RAW[metric])
         if e.value < SUMMED_SHARE * summed:
-            what = f"{metric.replace('_', ' ')} {with_ci(e)} is {e.value / summed:.2f}× the ratio of the summed times "
-            outside = summed_ratio(df, lang, variant, task, case, RAW[metric], "gc_time") if task == "bench" else 1.0
-            if task == "bench" and e.value >= SUMMED_SHARE * outside:  # the gap is what the collector took
-                what += (f"({summed:.3g}), {e.value / outside:.2f}× their ratio outside the collector ({outside:.3g}): "
-                         "the gap is the bench worker's collector, given apart (docs/measurement.md, \"The collector "
-                         "in the bench\")")
-            else:
-                what += f"({summed:.3g}): its slow rounds, which Python's rounds do not share, are left out"
+            what = (f"{metric.replace('_', ' ')} {with_ci(e)} is {e.value / summed:.2f}× the ratio of the summed times "
+                    f"({summed:.3g}): its slow rounds, which Python's rounds do not share, are left out")
             out.append((str(Participant(lang, variant)), f"{task} {case}".strip(), what))
     return out
 

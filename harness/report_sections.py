@@ -212,10 +212,10 @@ CAVEATS = ["## Caveats", "",
            "- The training step is timed on a fresh batch each step, the bench step on the same batch round after "
            "round: the training step also pays for bringing each new batch into the cache, and its amortized value "
            "counts every pause of the run (the summary's *pauses*), so the two differ; the training run's amortized "
-           "step is the headline. The bench step is a typical cost, outside the collector's time that Julia and R "
-           "count: a bench worker holds every case and no training data, and its collector's pace is that "
-           "process's, not a training process's (docs/measurement.md, \"The collector in the bench\"); compare it "
-           "with the typical training step.",
+           "step is the headline. The bench step is a typical cost; compare it with the typical training step. "
+           "Each bench block starts after a full collection and holds the collections its own allocations cause "
+           "(R's layered step at batch 1: about a tenth of it), a bench worker holding every case and no training "
+           "data (docs/measurement.md, \"The collector in the bench\").",
            "- Python's step includes NumPy's per-call overhead; the ports' steps include their interpreters' (Scilab, "
            "Octave, R).",
            "- The training loss is recorded from each step's own forward pass, before the update (the book records it "

@@ -17,9 +17,7 @@ from .stats import (
     difference,
     estimate,
     generation_values,
-    outlier_count,
     over_generations,
-    quiet_outside_gc,
     ratio,
 )
 from .workers import WorkerFailure
@@ -91,32 +89,21 @@ class Rounds:
         return list(vals.values()), [self.workers[who][r] for r in vals]
 
     def per_generation(self, who: Participant, q: str) -> dict[int, float]:
-        """The quiet cost of the quantity (stats.quiet: the low end of its rounds) in each of the participant's
-        worker processes; where the language counted its garbage collector's part, outside it
-        (stats.quiet_outside_gc), and the collector's part estimated apart (its mean per round)."""
-        vals = self.values.get(who, {}).get(q, {})
+        """The quiet cost of the quantity (stats.quiet: the low end of its rounds, each block's whole time, its
+        collector's part included) in each of the participant's worker processes; for a collector's part (a
+        quantity of `gc`), its mean per round."""
         if q in self.gc.values():  # a collector's time is the program's own: its mean per round, every round
             by_gen: dict[int, list[float]] = {}
-            for r, v in vals.items():
+            for r, v in self.values.get(who, {}).get(q, {}).items():
                 by_gen.setdefault(self.workers[who][r], []).append(v)
             return {w: float(np.mean(v)) for w, v in by_gen.items()}
-        gcs = self.values.get(who, {}).get(self.gc.get(q, ""), {})
-        if not gcs:
-            return generation_values(*self._series(who, q))
-        by_worker: dict[int, list[int]] = {}
-        for r in vals:
-            by_worker.setdefault(self.workers[who][r], []).append(r)
-        return {w: quiet_outside_gc([vals[r] for r in rs], [gcs.get(r, 0.0) for r in rs])
-                for w, rs in by_worker.items()}
+        return generation_values(*self._series(who, q))
 
     def estimate(self, who: Participant, q: str) -> Estimate:
         vals, gens = self._series(who, q)
         if q in self.gc.values():  # the mean over generations (a collector may take nothing in some)
             return over_generations(list(self.per_generation(who, q).values()), len(vals), log=False)
-        if not self.values.get(who, {}).get(self.gc.get(q, "")):
-            return estimate(vals, gens)
-        return over_generations(list(self.per_generation(who, q).values()), len(vals),
-                                outlier_count(vals, float(np.median(vals))))
+        return estimate(vals, gens)
 
     def ratio(self, who: Participant, q: str) -> Estimate:
         """The participant's ratio to Python's same variant, paired by worker generation (both measured in the same

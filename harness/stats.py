@@ -82,16 +82,6 @@ def quiet(values) -> float:
     return float(np.percentile(x, QUIET_QUANTILE)) if x.size else float("nan")
 
 
-def quiet_outside_gc(values, gc) -> float:
-    """The quiet cost of blocks whose garbage collector's time the language counted, outside the collector: the
-    quiet cost of each block's time minus its collector's part (a bench worker's collector runs when the whole
-    process has allocated enough, in whichever case's block is running, at a pace set by what the process holds:
-    docs/measurement.md, "The collector in the bench")."""
-    t, g = np.asarray(values, dtype=np.float64), np.asarray(gc, dtype=np.float64)
-    g = np.where(np.isfinite(g), g, 0.0)
-    return quiet(t - g) if t.size else float("nan")
-
-
 def over_generations(per_generation, rounds: int = 0, outliers: int = 0, log: bool = True) -> Estimate:
     """One estimate from the generations' own (one number per worker process): their geometric mean (`log`; the
     arithmetic mean for differences, which may be negative), a 95% confidence interval for it and a 95% prediction

@@ -14,10 +14,10 @@ from ..stats import flops_per_step
 from .context import RunContext, inner_steps, step_estimate, time_limit
 
 # A quantity -> its part taken by the language's garbage collector, where the language counts it (Julia, R): the
-# step's and the BLAS floor's (whose six products allocate their results). A bench case's cost is its typical cost,
-# outside the collector, whose part is estimated apart: a bench worker's collector runs at a pace set by what the
-# worker holds (every case, no training data) and in whichever case's round is running; the training run's amortized
-# step counts what a training process's collector takes (docs/measurement.md, "The collector in the bench").
+# step's and the BLAS floor's (whose six products allocate their results). A bench case's cost is the low end of its
+# blocks' whole times, the collector's part in them included: every block starts after a full collection, so what
+# the collector takes inside a block is what that block's own allocations cost; its part is also estimated apart
+# (docs/measurement.md, "The collector in the bench").
 GC = {"step_time": "gc_time", "blas_time": "blas_gc_time"}
 
 
@@ -99,7 +99,7 @@ def task_bench(ctx: RunContext, out: Outcome) -> None:
     rounds = run_rounds(ctx, "bench", out, list(cases), block, rounds=s.bench_rounds,
                         per_worker=s.per_worker(s.bench_rounds), setup=setup)
     for case, c in cases.items():
-        rounds[case].gc = GC  # a collector's part of the step and of the floor, apart from their costs
+        rounds[case].gc = GC  # a collector's part of the step and of the floor, estimated apart too
         out.rows += round_rows("bench", case, rounds[case], {q: q for q in ("step_time", "blas_time", *GC.values())},
                                costs=("step_time",))
         for who in rounds[case].values:  # how far above its own six products each step is, with its intervals
