@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--variants", help="layers,fused (default) or layers: the book's layered code, and the same step "
                                        "as fast, clear code, for perceptron, train and bench (layers always runs: "
                                        "Python's is the reference)")
-    sp.add_argument("--iters", type=positive_int, help="training iterations (default 10000, --quick 600)")
+    sp.add_argument("--iters", type=positive_int, help="training iterations (default 10000, --quick 1800)")
     sp.add_argument("--hidden", type=positive_int, help="hidden size of the training run and the headline bench step "
                                                         "(default 50)")
     sp.add_argument("--batch", type=positive_int, help="batch size of the training run and the headline bench step "

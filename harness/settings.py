@@ -46,7 +46,7 @@ class Settings:
 
     @classmethod
     def quick(cls) -> "Settings":
-        return cls(quick_version=True, iters=600, eval_every=100, train_chunk=25, perceptron_epochs=500,
+        return cls(quick_version=True, iters=1800, eval_every=300, train_chunk=25, perceptron_epochs=500,
                    scaling_hidden=(50, 200, 800), scaling_batch=(1, 100, 1000))
 
     def warmup_steps(self) -> int:
