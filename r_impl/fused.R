@@ -29,7 +29,6 @@ fused_step <- function(net, x, t, lr) {
   W1 <- p$W1
   W2 <- p$W2
   n <- ncol(x)
-  classes <- nrow(W2)
   ones <- rep(1, n)
 
   # forward: h = relu(W1.x + b1), s = W2.h + b2
@@ -38,17 +37,19 @@ fused_step <- function(net, x, t, lr) {
   h <- h * active
   s <- W2 %*% h + p$b2
 
-  # softmax with the exact log-sum-exp loss; then dy = (softmax - onehot) / N. Each column's entries are found
-  # by linear index: column j starts after `offset[j]` entries.
-  offset <- seq.int(0L, by = classes, length.out = n)
-  label <- t + offset
-  m <- column_max(s)                      # layers.R
-  shift <- rep(m, each = classes)
-  e <- exp(s - shift)
-  z <- colSums(e)
-  L <- sum(log(z) - (s[label] - m)) / n
-  dy <- e / rep(z * n, each = classes)  # softmax / N, then minus onehot / N
-  dy[label] <- dy[label] - 1 / n
+  # softmax with the exact log-sum-exp loss, on the transpose of s (one sample per row, so that a sample's max
+  # and sum recycle along its row); then dy = (softmax - onehot) / N, transposed back. A sample's entries are
+  # found by linear index: row i, column k is entry i + (k - 1) N.
+  st <- t(s)
+  rows <- seq_len(n)
+  label <- rows + (t - 1L) * n
+  m <- st[rows + (max.col(st, "last") - 1L) * n]  # each row's maximum
+  e <- exp(st - m)
+  z <- drop(e %*% rep(1, ncol(e)))       # each row's sum
+  L <- sum(log(z) - (st[label] - m)) / n
+  dyt <- e / (z * n)                      # softmax / N, then minus onehot / N
+  dyt[label] <- dyt[label] - 1 / n
+  dy <- t(dyt)
 
   # backward; lr is applied to the small factor of each weight gradient (one pass over dy and dh instead of one
   # over W1 and W2)
