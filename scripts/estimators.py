@@ -1,13 +1,15 @@
 """Which estimator of a ratio reproduces from run to run: computed from the raw rows that runs already stored.
 
-    .venv/bin/python scripts/estimators.py RUN_DIR RUN_DIR RUN_DIR [...] [--agreement] [--all]
+    .venv/bin/python scripts/estimators.py RUN_DIR RUN_DIR RUN_DIR [...] [--agreement] [--calibration] [--all]
 
 For every language and variant (ratio to Python's same variant) it computes several estimators of the training
 step's ratio, from the per-step times of the training run, and of the bench steps' ratios, from the per-round
 block times, in each run; then, per estimator, how far apart the runs land (the spread: largest over smallest
 estimate, minus one) and how many quantities stay within 5%. It prints markdown tables (docs/measurement.md keeps
 one). With --agreement, also the harness's own estimates recomputed from the raw rows by this checkout's code, and
-whether each run's lies inside the others' 95% prediction intervals; with --all, every estimator's value per run.
+whether each run's lies inside the others' 95% prediction intervals; with --calibration, how often a run's estimate
+lies inside another run's prediction interval at several levels (80-99%), against that level: whether the intervals
+say what they claim; with --all, every estimator's value per run.
 Nothing is measured: it reads results.csv (or results.csv.gz) only.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.readout import load_run  # noqa: E402
 from harness.rounds import Rounds  # noqa: E402
 from harness.settings import Participant  # noqa: E402
+from harness.stats import t95  # noqa: E402
 from harness.steps import StepTimes  # noqa: E402
 
 BLOCK = 25  # steps per block of the training run, for the block estimators (a quick run's chunk)
@@ -195,6 +198,56 @@ def agreement(run_dirs: list[str]) -> None:
     print(f"\n{inside} of {pairs} (run, other run) pairs: the estimate inside the other's prediction interval")
 
 
+def t_within(t: float, df: int) -> float:
+    """P(|T| <= t) for Student's T with df (a whole number) degrees of freedom (Abramowitz and Stegun 26.7.3-4)."""
+    theta = np.arctan(abs(t) / np.sqrt(df))
+    c, term, total = np.cos(theta) ** 2, 1.0, 1.0
+    if df % 2:  # odd: (2/pi) (theta + sin cos (1 + 2/3 cos^2 + 2.4/(3.5) cos^4 + ...))
+        for k in range(1, (df - 1) // 2):
+            term *= c * 2 * k / (2 * k + 1)
+            total += term
+        return float(2 / np.pi * (theta + (np.sin(theta) * np.cos(theta) * total if df > 1 else 0.0)))
+    for k in range(1, df // 2):  # even: sin (1 + 1/2 cos^2 + 1.3/(2.4) cos^4 + ...)
+        term *= c * (2 * k - 1) / (2 * k)
+        total += term
+    return float(np.sin(theta) * total)
+
+
+LEVELS = (0.80, 0.90, 0.95, 0.99)
+
+
+def calibration(run_dirs: list[str]) -> None:
+    """For every quantity and every (run, other run) pair: the level of the run's prediction interval that the other
+    run's estimate just reaches (the interval is mean ± t·s·√(2/G) on the logarithm; the other estimate's distance
+    in those units, as a two-sided Student probability), then, per group of quantities, the share of pairs inside
+    the interval at each level. Honest intervals hold about their level's share."""
+    ests = [harness_estimates(load_run(Path(d))[0]) for d in run_dirs]
+    keys = sorted(set.intersection(*[set(e) for e in ests]))
+    groups = {"training step (amortized)": lambda k: k.startswith("train"),
+              "bench, hidden=50 batch=100 and batch=1": lambda k: k.startswith(("bench hidden=50 batch=100 ",
+                                                                                 "bench hidden=50 batch=1 ")),
+              "every bench case": lambda k: k.startswith("bench")}
+    need: dict[str, list[float]] = {g: [] for g in groups}
+    for k in keys:
+        for i, a in enumerate(ests):
+            for j, b in enumerate(ests):
+                x, y = a[k], b[k]
+                if i == j or x.generations < 2 or not (x.pred_high > x.value > 0 and y.value > 0):
+                    continue
+                df = x.generations - 1
+                t = np.log(y.value / x.value) * t95(df) / np.log(x.pred_high / x.value)
+                for g, member in groups.items():
+                    if member(k):
+                        need[g].append(t_within(t, df))
+    print(f"\n| quantities ({len(run_dirs)} runs) | pairs | " + " | ".join(f"inside the {lv:.0%} PI" for lv in LEVELS)
+          + " |")
+    print("|---|---|" + "---|" * len(LEVELS))
+    for g, levels in need.items():
+        v = np.asarray(levels)
+        if v.size:
+            print(f"| {g} | {v.size} | " + " | ".join(f"{np.mean(v <= lv):.1%}" for lv in LEVELS) + " |")
+
+
 def spread(values: list[float]) -> float:
     v = np.asarray(values, dtype=float)
     return float(v.max() / v.min() - 1) if v.size > 1 and np.all(v > 0) else float("nan")
@@ -221,6 +274,8 @@ def main(argv: list[str]) -> int:
             print(f"| {name} | {row['max']:.1%} | {row['median']:.1%} | {row.iloc[2]:.0%} |")
     if "--agreement" in sys.argv:
         agreement(argv)
+    if "--calibration" in sys.argv:
+        calibration(argv)
     if "--all" in sys.argv:
         print()
         print(table.to_string())
