@@ -70,9 +70,9 @@ def below_summed(df) -> list[tuple[str, str, str]]:
         e = estimate(df, lang, task, case, metric, variant)
         summed = summed_ratio(df, lang, variant, task, case, RAW[metric])
         if e.value < SUMMED_SHARE * summed:
-            what = (f"{metric.replace('_', ' ')} {with_ci(e)} is {e.value / summed:.2f}× the ratio of the summed times "
-                    f"({summed:.3g}): its slow rounds, which Python's rounds do not share, are left out")
-            out.append((str(Participant(lang, variant)), f"{task} {case}".strip(), what))
+            out.append((str(Participant(lang, variant)), f"{task} {case}".strip(),
+                        f"{metric.replace('_', ' ')} {with_ci(e)} is {e.value / summed:.2f}× the ratio of the summed "
+                        f"times ({summed:.3g}): its slow rounds, which Python's rounds do not share, are left out"))
     return out
 
 
