@@ -51,6 +51,8 @@ parameters. Returns the batch loss before the update. The maths (Python's row la
 h = max(W1·x + b1, 0) [x·W1 + b1]; s = W2·h + b2; loss = mean over the samples of
 log Σ exp(s - max) - (s[label] - max); dy = (softmax(s) - onehot) / N; dW2 = dy·hᵀ [hᵀ·dy]; db2 = Σ dy;
 dh = W2ᵀ·dy masked where h <= 0 (where the pre-activation is <= 0); dW1 = dh·xᵀ; db1 = Σ dh; dx = W1ᵀ·dh.
+The backward pass carries lr·dy instead of dy (docs/porting.md, "The fused variant"), so every gradient comes
+out multiplied by the learning rate.
 """
 function fused_step!(net::FusedNet, x::Matrix{Float64}, t::AbstractVector{<:Integer}, lr::Float64)
     W1, b1, W2, b2 = net.params
@@ -65,7 +67,8 @@ function fused_step!(net::FusedNet, x::Matrix{Float64}, t::AbstractVector{<:Inte
     mul!(s, W2, h)
     s .+= b2
 
-    # softmax with the exact log-sum-exp loss, then dy = (y - onehot) / N, in one sweep per column (in s)
+    # softmax with the exact log-sum-exp loss, then lr·dy = (y - onehot)·lr/N, in one sweep per column (in s)
+    scale = lr / n
     total = 0.0
     @inbounds for j in 1:n
         label = t[j]
@@ -83,12 +86,12 @@ function fused_step!(net::FusedNet, x::Matrix{Float64}, t::AbstractVector{<:Inte
         end
         total += log(z) - shifted
         for i in 1:C
-            s[i, j] = (s[i, j] / z - (i == label)) / n
+            s[i, j] = (s[i, j] / z - (i == label)) * scale
         end
     end
     loss = total / n
 
-    # backward, every gradient before any update
+    # backward from lr·dy, every gradient (lr times the book's) before any update
     mul!(net.dW2, s, h')                     # dW2 = dy·hᵀ  (Python: hᵀ·dy)
     sum!(net.db2, s)                         # db2 = Σ dy over the samples
     mul!(dh, W2', s)                         # dh = W2ᵀ·dy  (Python: dy·W2ᵀ)
@@ -99,10 +102,10 @@ function fused_step!(net::FusedNet, x::Matrix{Float64}, t::AbstractVector{<:Inte
     # Affine returns it). Skipping it would save about a third of the step's FLOPs.
     mul!(buf.dx, W1', dh)
 
-    W1 .-= lr .* net.dW1
-    b1 .-= lr .* net.db1
-    W2 .-= lr .* net.dW2
-    b2 .-= lr .* net.db2
+    W1 .-= net.dW1
+    b1 .-= net.db1
+    W2 .-= net.dW2
+    b2 .-= net.db2
     return loss
 end
 

@@ -14,10 +14,11 @@ function [L, params] = fused_step(params, x, t, lr)
 % No calls and no layer structs: Octave's interpreter costs far more per statement than the arithmetic of a
 % small matrix, so the step is the fewest vectorised statements, each intermediate made once (MATLAB code
 % has no in-place arithmetic). Measured choices: the label's linear index (no one-hot matrix); the ReLU
-% mask multiplied (cheaper than zeroing through a logical index); -lr applied to the small factor of each
-% weight gradient, (-lr * dh) x' rather than lr * (dh x'), which saves a pass over the largest matrix
-% (and rounds differently from the layered step, by about 1e-16 relative); and W + (-lr * dW) rather than
-% W - lr * dW, since Octave's matrix subtraction takes about twice as long as its addition.
+% mask multiplied (cheaper than zeroing through a logical index); -lr folded into dy as it is formed, so that
+% the backward pass carries -lr * dy and every gradient comes out as -lr times the book's (no pass over a
+% weight gradient to scale it; rounds differently from the layered step, by about 1e-16 relative; docs/
+% porting.md, "The fused variant"); and W + (-lr * dW) rather than W - lr * dW, since Octave's matrix
+% subtraction takes about twice as long as its addition.
 n = size(x, 2);
 a = params.W1 * x + params.b1;
 mask = a > 0;  % where the pre-activation is > 0: the complement of the book's Relu mask
@@ -30,13 +31,13 @@ label = t(:)' + (0:n - 1) * size(s, 1);  % the linear index of each column's lab
 L = sum(log(z) - s(label)) / n;
 dy = e ./ z;
 dy(label) = dy(label) - 1;
-dy = dy / n;
+dy = dy * (-lr / n);  % -lr * dy: every gradient below is -lr times the book's
 dh = (params.W2' * dy) .* mask;
 % The first layer's dx, kept for a fair comparison with the layered step (skipping it would save about a
 % third of the step's FLOPs); the result is not used.
 dx = params.W1' * dh; %#ok<NASGU>
-params.W1 = params.W1 + ((-lr) * dh) * x';
-params.b1 = params.b1 + (-lr) * sum(dh, 2);
-params.W2 = params.W2 + ((-lr) * dy) * h';
-params.b2 = params.b2 + (-lr) * sum(dy, 2);
+params.W1 = params.W1 + dh * x';
+params.b1 = params.b1 + sum(dh, 2);
+params.W2 = params.W2 + dy * h';
+params.b2 = params.b2 + sum(dy, 2);
 end

@@ -44,7 +44,9 @@ class FusedNet:
         np.greater(h, 0.0, out=mask)  # the book's mask, inverted: gradient only where the pre-activation is > 0
         np.matmul(h, p["W2"], out=s)
         s += p["b2"]
-        # softmax with the mean cross-entropy (log-sum-exp, exact); s becomes dy = (softmax - one-hot) / N
+        # softmax with the mean cross-entropy (log-sum-exp, exact); s becomes lr * dy = lr (softmax - one-hot) / N:
+        # the backward pass carries lr * dy, so every gradient comes out multiplied by the learning rate
+        # (docs/porting.md, "The fused variant")
         np.max(s, axis=1, keepdims=True, out=self.col_max)
         s -= self.col_max
         picked = s[self.rows, t]
@@ -53,8 +55,8 @@ class FusedNet:
         L = float(np.sum(np.log(self.col_sum[:, 0]) - picked)) / n
         s /= self.col_sum
         s[self.rows, t] -= 1.0
-        s /= n
-        dy = s
+        s *= lr / n
+        dy = s  # lr * dy
         # backward; the first layer's dx is computed as the layered step does (skipping it would save about a
         # third of the step's FLOPs), then dropped
         np.matmul(dy, p["W2"].T, out=dh)
@@ -63,13 +65,11 @@ class FusedNet:
         np.matmul(x.T, dh, out=self.dW1)
         np.matmul(dh, p["W1"].T, out=self.dx)
         db1, db2 = dh.sum(axis=0), dy.sum(axis=0)
-        # the update, after every gradient
-        self.dW1 *= lr
+        # the update, after every gradient (each already lr times the book's)
         p["W1"] -= self.dW1
-        self.dW2 *= lr
         p["W2"] -= self.dW2
-        p["b1"] -= lr * db1
-        p["b2"] -= lr * db2
+        p["b1"] -= db1
+        p["b2"] -= db2
         return L
 
 

@@ -23,7 +23,8 @@ FusedNet <- function(params) {
 # parameters. Returns the batch loss before the update. The maths (Python's row layout in brackets):
 # h = max(W1.x + b1, 0) [x.W1 + b1]; s = W2.h + b2; loss = mean over the samples of
 # log sum exp(s - max) - (s[label] - max); dy = (softmax(s) - onehot) / N; dW2 = dy.h^T [h^T.dy]; db2 = sum dy;
-# dh = W2^T.dy where h > 0; dW1 = dh.x^T; db1 = sum dh; dx = W1^T.dh.
+# dh = W2^T.dy where h > 0; dW1 = dh.x^T; db1 = sum dh; dx = W1^T.dh. The backward pass carries lr.dy instead
+# of dy (docs/porting.md, "The fused variant"), so every gradient comes out multiplied by the learning rate.
 fused_step <- function(net, x, t, lr) {
   p <- net$params
   W1 <- p$W1
@@ -38,8 +39,8 @@ fused_step <- function(net, x, t, lr) {
   s <- W2 %*% h + p$b2
 
   # softmax with the exact log-sum-exp loss, on the transpose of s (one sample per row, so that a sample's max
-  # and sum recycle along its row); then dy = (softmax - onehot) / N, transposed back. A sample's entries are
-  # found by linear index: row i, column k is entry i + (k - 1) N.
+  # and sum recycle along its row); then lr.dy = lr (softmax - onehot) / N, transposed back. A sample's entries
+  # are found by linear index: row i, column k is entry i + (k - 1) N.
   st <- t(s)
   rows <- seq_len(n)
   label <- rows + (t - 1L) * n
@@ -47,13 +48,12 @@ fused_step <- function(net, x, t, lr) {
   e <- exp(st - m)
   z <- drop(e %*% rep(1, ncol(e)))       # each row's sum
   L <- sum(log(z) - (st[label] - m)) / n
-  dyt <- e / (z * n)                      # softmax / N, then minus onehot / N
-  dyt[label] <- dyt[label] - 1 / n
-  dy <- t(dyt)
+  dyt <- e / (z * (n / lr))               # lr softmax / N, then minus lr onehot / N
+  dyt[label] <- dyt[label] - lr / n
+  dy <- t(dyt)                            # lr.dy
 
-  # backward; lr is applied to the small factor of each weight gradient (one pass over dy and dh instead of one
-  # over W1 and W2)
-  dh <- crossprod(W2, dy) * active        # dh = W2^T.dy where the pre-activation is > 0
+  # backward, from lr.dy: each gradient below is lr times the book's
+  dh <- crossprod(W2, dy) * active        # lr.dh = W2^T.(lr.dy) where the pre-activation is > 0
   db2 <- drop(dy %*% ones)                # the sums over the samples, as products with ones
   db1 <- drop(dh %*% ones)
   # The first layer's dx = W1^T.dh, dropped: computed so that the step does the layered step's work (its Affine
@@ -63,10 +63,10 @@ fused_step <- function(net, x, t, lr) {
   # the update, each weight gradient formed inside it (none reads an updated parameter): W1 - lr.dW1 with
   # lr.dW1 = (lr.dh).x^T (Python: x^T.dh) and lr.dW2 = (lr.dy).h^T (h^T.dy), each a temporary whose memory R
   # reuses for the difference (no second array the size of W1)
-  p$W1 <- W1 - tcrossprod(lr * dh, x)
-  p$b1 <- p$b1 - lr * db1
-  p$W2 <- W2 - tcrossprod(lr * dy, h)
-  p$b2 <- p$b2 - lr * db2
+  p$W1 <- W1 - tcrossprod(dh, x)
+  p$b1 <- p$b1 - db1
+  p$W2 <- W2 - tcrossprod(dy, h)
+  p$b2 <- p$b2 - db2
   L
 }
 

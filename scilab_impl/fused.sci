@@ -14,7 +14,8 @@
 //     a = W1 x + b1,  h = max(a, 0),  s = W2 h + b2,
 //     L = mean over the columns of log sum exp(s - max) - (s(label) - max)   (exact, stable log-sum-exp),
 //     dy = (softmax(s) - onehot) / N,  dW2 = dy h',  db2 = sum(dy),  dh = (W2' dy) masked where a <= 0,
-//     dW1 = dh x',  db1 = sum(dh),  then W = W - lr dW for all four.
+//     dW1 = dh x',  db1 = sum(dh),  then W = W - lr dW for all four. The backward pass carries lr dy instead of
+//     dy (docs/porting.md, "The fused variant"), so every gradient comes out multiplied by the learning rate.
 function [L, p] = fused_step(p, x, t, lr)
     C = size(p.W2, 1);
     N = size(x, 2);
@@ -31,7 +32,7 @@ function [L, p] = fused_step(p, x, t, lr)
     L = sum(log(esum) - (s(k) - smax)) / N;
     dy = e ./ (ones_c * esum);                       // softmax
     dy(k) = dy(k) - 1;                               // - onehot, without building it
-    dy = dy / N;
+    dy = dy * (lr / N);                              // lr dy: every gradient below is lr times the book's
     dh = (p.W2' * dy) .* pass;
     // The first layer's dx: not needed for training (skipping it would save about a third of the step's
     // FLOPs) but computed, as the layered step does, so that the two variants do the same work.
@@ -40,10 +41,10 @@ function [L, p] = fused_step(p, x, t, lr)
     db1 = dh * ones_n';
     dW2 = dy * h';
     db2 = dy * ones_n';
-    p.W1 = p.W1 - lr * dW1;
-    p.b1 = p.b1 - lr * db1;
-    p.W2 = p.W2 - lr * dW2;
-    p.b2 = p.b2 - lr * db2;
+    p.W1 = p.W1 - dW1;
+    p.b1 = p.b1 - db1;
+    p.W2 = p.W2 - dW2;
+    p.b2 = p.b2 - db2;
 endfunction
 
 // perceptron_train with each epoch written inline (perceptron.sci): the same outputs, W, b, losses (E before
