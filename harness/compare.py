@@ -2,8 +2,8 @@
 environment.json where there is one). What differs between the runs' machines, runtimes and settings comes first;
 then, per language and quantity, each run's estimate and ratio to Python with their 95% CIs, a change flagged
 where the later run's interval does not overlap the first run's, and whether the runs' ratios lie within each
-other's prediction intervals (counted over all pairs). Quantities whose settings differ are not
-compared: the table says which settings differ instead."""
+other's prediction intervals (counted over all pairs, and the count weighed against what honest intervals give).
+Quantities whose settings differ are not compared: the table says which settings differ instead."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +13,7 @@ import numpy as np
 from .languages import REFERENCE
 from .readout import base_case, estimate, languages, load_run, run_settings, time_unit, with_ci
 from .settings import Participant
-from .stats import Estimate
+from .stats import Estimate, honest_agreement
 
 # Which settings each quantity depends on: a difference there makes two runs' numbers unlike.
 DEPENDS = {"train": ("iters", "batch", "hidden", "lr", "train_chunk", "eval_every"),
@@ -68,6 +68,31 @@ def agreement(ests: list[Estimate]) -> tuple[int, int]:
     return agree, pairs
 
 
+def agreement_verdict(rows: list[list[Estimate]]) -> list[str]:
+    """The count of agreeing pairs over every quantity (`rows`: one list of the runs' estimates per quantity),
+    weighed against what runs of an unchanged program on an unchanged machine give when their 95% prediction
+    intervals are honest (stats.honest_agreement): such intervals leave about one pair in twelve disagreeing, so
+    the count says whether the runs differ by more than their intervals allow, not whether all pairs agree."""
+    counted = [agreement(r) for r in rows]
+    agree, pairs = sum(a for a, _ in counted), sum(n for _, n in counted)
+    if not pairs:
+        return []
+    gens = [[e.generations for e in r if np.isfinite(e.value) and np.isfinite(e.pred_low)] for r in rows]
+    honest = honest_agreement(gens)
+    low, high = (int(x) for x in np.percentile(honest, [2.5, 97.5]))
+    if agree < low:
+        verdict = ("these runs agree less often than that: they differ by more than their intervals allow (the code, "
+                   "the machine or its load changed between them; the changes flagged above say where)")
+    elif agree > high:
+        verdict = "these runs agree more often than that: their intervals are wider than the runs' spread needs"
+    else:
+        verdict = "these runs agree as often as that"
+    return [f"**Agreement**: {agree} of {pairs} pairs of ratios ({agree / pairs:.0%}) lie within each other's 95% "
+            f"prediction intervals. Runs of one program on one machine in one state, their intervals honest, give "
+            f"about {honest.mean():.0f} ({honest.mean() / pairs:.0%}), {low} to {high} in 95% of such comparisons, "
+            f"and all {pairs} in {np.mean(honest == pairs):.1%} of them: {verdict}."]
+
+
 def quantities(dfs, settings) -> list[tuple[str, str, str, str]]:
     """(task, case, metric name, label) measured in every run; the training run at each run's own base case."""
     out = []
@@ -105,7 +130,7 @@ def compare_runs(run_dirs: list[Path]) -> list[str]:
               "| quantity | language | " + " | ".join(f"{n}" for n in names) + " | change | ratio to Python: "
               + " | ".join(names) + " | change | agree |",
               "|---|---|" + "---|" * (2 * len(names) + 3)]
-    total = [0, 0]
+    compared = []
     langs = list(dict.fromkeys(lang for df in dfs for lang in languages(df)))
     for task, case, metric, label in quantities(dfs, settings):
         unlike = [k for k in DEPENDS.get(task, ()) if k in differing]
@@ -126,12 +151,9 @@ def compare_runs(run_dirs: list[Path]) -> list[str]:
                 rchange = "" if lang == REFERENCE else "; ".join(filter(None, (change(ratios[0], r, "up", "down")
                                                                                for r in ratios[1:])))
                 agree, pairs = agreement(ratios) if lang != REFERENCE else (0, 0)
-                total[0] += agree
-                total[1] += pairs
+                if pairs:
+                    compared.append(ratios)
                 agreed = f"{agree} of {pairs}" if pairs else "–"
                 lines.append(f"| {label} | {who} | " + " | ".join(cells) + f" | {tchange or '–'} | "
                              + " | ".join(rcells) + f" | {rchange or '–'} | {agreed} |")
-    if total[1]:
-        lines += ["", f"**Agreement**: {total[0]} of {total[1]} pairs of ratios ({total[0] / total[1]:.0%}) lie "
-                      "within each other's 95% prediction intervals."]
-    return lines + [""]
+    return lines + [""] + [line for v in agreement_verdict(compared) for line in (v, "")]

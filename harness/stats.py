@@ -104,6 +104,31 @@ def over_generations(per_generation, rounds: int = 0, outliers: int = 0, log: bo
                     float(back(mean - pi)), float(back(mean + pi)), int(g))
 
 
+def honest_agreement(quantities, both_ways: bool = True, trials: int = 4000, seed: int = 20) -> np.ndarray:
+    """How many pairs of runs land inside each other's prediction intervals when nothing differs between the runs
+    and the intervals are honest: `quantities` holds, per quantity, the generation count of each run; each
+    simulated run draws its generations from one normal distribution and gets over_generations' interval
+    (mean ± t·s·√(2/G)). A pair counts when each run's estimate lies in the other's interval (`both_ways`, as
+    `harness compare` counts) or, with both_ways=False, every (run, other run) pair counts on its own. Returns the
+    total count in each of `trials` simulated comparisons: what a comparison of unchanged runs gives."""
+    rng = np.random.default_rng(seed)
+    total = np.zeros(trials, dtype=np.int64)
+    for gens in quantities:
+        means, halves = [], []
+        for g in (int(g) for g in gens if g >= 2):
+            x = rng.standard_normal((trials, g))
+            means.append(x.mean(axis=1))
+            halves.append(t95(g - 1) * x.std(axis=1, ddof=1) * np.sqrt(2.0 / g))
+        for i in range(len(means)):
+            for j in range(i + 1, len(means)):
+                d = np.abs(means[i] - means[j])
+                if both_ways:
+                    total += d <= np.minimum(halves[i], halves[j])
+                else:
+                    total += (d <= halves[i]).astype(np.int64) + (d <= halves[j])
+    return total
+
+
 def by_generation(values, generations) -> dict[int, np.ndarray]:
     """The finite values grouped by generation (worker process)."""
     x, g = np.asarray(values, dtype=np.float64), np.asarray(generations)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.readout import load_run  # noqa: E402
 from harness.rounds import Rounds  # noqa: E402
 from harness.settings import Participant  # noqa: E402
-from harness.stats import t95  # noqa: E402
+from harness.stats import honest_agreement, t95  # noqa: E402
 from harness.steps import StepTimes  # noqa: E402
 
 BLOCK = 25  # steps per block of the training run, for the block estimators (a quick run's chunk)
@@ -196,6 +196,10 @@ def agreement(run_dirs: list[str]) -> None:
         print(f"| {k} | " + " | ".join(cells) + f" | {spread([x.value for x in e]):.1%} | "
               f"{'yes' if all(ok) else f'{sum(ok)} of {len(ok)}'} |")
     print(f"\n{inside} of {pairs} (run, other run) pairs: the estimate inside the other's prediction interval")
+    honest = honest_agreement([[x[k].generations for x in ests] for k in keys], both_ways=False)
+    low, high = np.percentile(honest, [2.5, 97.5])
+    print(f"unchanged runs with honest 95% intervals: about {honest.mean():.0f} inside, {low:.0f} to {high:.0f} in 95% "
+          f"of such sets of runs; all {pairs} inside in {np.mean(honest == pairs):.1%} of them")
 
 
 def t_within(t: float, df: int) -> float:

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harness.compare import agreement_verdict
 from harness.rounds import Rounds, round_rows
 from harness.runners.base import Found, Runner
 from harness.settings import BOOK_STEPS, Participant, warmup_steps
-from harness.stats import estimate, over_generations, quiet, ratio, t95
+from harness.stats import Estimate, estimate, honest_agreement, over_generations, quiet, ratio, t95
 from harness.steps import StepTimes
 
 FAKE = Path(__file__).with_name("fake_port.py")
@@ -92,6 +93,42 @@ def test_the_confidence_interval_covers_the_truth_and_the_prediction_interval_th
         assert this.pred_low < this.low < this.value < this.high < this.pred_high
     assert 0.92 <= covered / trials <= 0.98
     assert 0.92 <= predicted / trials <= 0.98
+
+
+def test_honest_intervals_leave_a_known_share_of_pairs_outside():
+    """What a comparison of unchanged runs gives: each run's 95% prediction interval holds the other's estimate 95%
+    of the time, both ways about 92% at six generations; and over the done-when's 24 ratios of three runs (144
+    (run, other run) pairs) all inside is rare: about 137 are, 129-142 in 95% of comparisons."""
+    one_way = honest_agreement([[6, 6]], both_ways=False, trials=20000)
+    both = honest_agreement([[6, 6]], trials=20000)
+    assert 0.94 <= one_way.mean() / 2 <= 0.96
+    assert 0.90 <= both.mean() <= 0.93
+    three_runs = honest_agreement([[6, 6, 6]] * 24, both_ways=False)
+    assert 135 <= three_runs.mean() <= 139
+    assert 127 <= np.percentile(three_runs, 2.5) and np.percentile(three_runs, 97.5) <= 143
+    assert np.mean(three_runs == 144) < 0.02
+
+
+def test_compare_weighs_the_agreement_count_against_honest_intervals():
+    """Unchanged runs (the same truth) are judged to agree as often as honest intervals give; a 6% change of half
+    the quantities in the third run (10 times the spread of a run's estimate) is judged a difference beyond the
+    intervals; intervals made three times too wide are named as such."""
+    rng = np.random.default_rng(11)
+    truths = rng.uniform(0.9, 2.0, 40)
+
+    def runs(shift=1.0, widen=1.0):
+        rows = []
+        for i, truth in enumerate(truths):
+            row = [over_generations(simulated_run(rng, truth * (shift if k == 2 and i % 2 else 1.0)))
+                   for k in range(3)]
+            rows.append([Estimate(e.value, e.low, e.high, e.rounds, 0, e.value * (e.pred_low / e.value) ** widen,
+                                  e.value * (e.pred_high / e.value) ** widen, e.generations) for e in row])
+        return rows
+
+    same = agreement_verdict(runs())[0]
+    assert "of 120 pairs" in same and same.endswith("these runs agree as often as that.")
+    assert "less often" in agreement_verdict(runs(shift=1.06))[0]
+    assert "wider than the runs' spread needs" in agreement_verdict(runs(widen=3.0))[0]
 
 
 def test_ratios_and_differences_are_paired_by_generation():
