@@ -82,7 +82,7 @@ def agreement_verdict(rows: list[list[Estimate]]) -> list[str]:
     low, high = (int(x) for x in np.percentile(honest, [2.5, 97.5]))
     if agree < low:
         verdict = ("these runs agree less often than that: they differ by more than their intervals allow (the code, "
-                   "the machine or its load changed between them; the changes flagged above say where)")
+                   "the machine or its state changed between them; the agree column says where)")
     elif agree > high:
         verdict = "these runs agree more often than that: their intervals are wider than the runs' spread needs"
     else:
