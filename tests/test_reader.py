@@ -333,6 +333,24 @@ def test_no_text_of_any_figure_falls_outside_its_axes(figures):
                     and box.y1 <= frame.y1 + 1, f"{key}: {t.get_text()!r} outside its axes"
 
 
+def test_a_cost_share_whose_interval_runs_off_the_axes_keeps_its_label_inside(run_dir):
+    """A run of two worker processes can give an interval far beyond 100%: the label stays inside the axes, and the
+    layout is still made (no warning)."""
+    import warnings
+    df, env = load_run(run_dir)
+    df = df.copy()
+    df.loc[df.metric.str.endswith("_abstraction_share") & (df["index"] == "ci_high"), "value"] = 30.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = PLOTS["abstraction"](df, list(LANGS), run_settings(df, env))
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        frame = ax.get_window_extent(renderer)
+        assert all(t.get_window_extent(renderer).x0 < frame.x1 for t in ax.texts)
+        assert any("[" in t.get_text() and ", 3000]" in t.get_text() for t in ax.texts)
+
+
 def test_the_reading_names_a_fastest_language_only_when_the_intervals_separate_it(tmp_path):
     from harness.readout import layered
     from harness.report_sections import reading

@@ -162,8 +162,8 @@ def abstraction(df, langs, settings):
                 color=[color(lang) for lang, _ in pts])
         for yi, e in zip(y, ests):
             text = f"{e.value:.0%}" + (f" [{e.low * 100:.0f}, {e.high * 100:.0f}]" if np.isfinite(e.low) else "")
-            ax.text(max(e.value, e.high if np.isfinite(e.high) else e.value, 0) * 100, yi, f" {text}", va="center",
-                    fontsize=7)
+            at = max(e.value, e.high if np.isfinite(e.high) else e.value, 0) * 100
+            ax.text(min(at, 100.0), yi, f" {text}", va="center", fontsize=7)  # inside the axes, however wide the CI
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_yticks(y, [lang for lang, _ in pts])
         lows = [e.low * 100 for e in ests if np.isfinite(e.low)]
