@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -336,7 +337,6 @@ def test_no_text_of_any_figure_falls_outside_its_axes(figures):
 def test_a_cost_share_whose_interval_runs_off_the_axes_keeps_its_label_inside(run_dir):
     """A run of two worker processes can give an interval far beyond 100%: the label stays inside the axes, and the
     layout is still made (no warning)."""
-    import warnings
     df, env = load_run(run_dir)
     df = df.copy()
     df.loc[df.metric.str.endswith("_abstraction_share") & (df["index"] == "ci_high"), "value"] = 30.0

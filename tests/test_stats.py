@@ -111,7 +111,7 @@ def test_honest_intervals_leave_a_known_share_of_pairs_outside():
 
 def test_compare_weighs_the_agreement_count_against_honest_intervals():
     """Unchanged runs (the same truth) are judged to agree as often as honest intervals give; a 6% change of half
-    the quantities in the third run (10 times the spread of a run's estimate) is judged a difference beyond the
+    the quantities in the third run (about four times the spread of a run's estimate) is judged a difference beyond the
     intervals; intervals made three times too wide are named as such."""
     rng = np.random.default_rng(11)
     truths = rng.uniform(0.9, 2.0, 40)
